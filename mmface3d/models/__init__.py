@@ -1,0 +1,1 @@
+from .morphable import *  # noqa: F401,F403

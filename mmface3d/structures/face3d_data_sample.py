@@ -1,0 +1,24 @@
+"""The data sample that travels through mmface3d's pipelines and models."""
+from mmengine.structures import BaseDataElement
+
+
+class Face3DDataSample(BaseDataElement):
+    """One face crop with its annotations and, after ``predict``, the
+    model's outputs.
+
+    Metainfo (set where known): ``img_path`` (str), ``img_id`` (int, the
+    index in the dataset's list), ``ori_shape`` (H, W), ``roi_box`` (4,)
+    ``[sx, sy, ex, ey]`` of the crop in the original image, ``yaw`` (deg),
+    ``flip`` (bool), ``has_3d`` / ``has_2d`` (bool).
+
+    Data fields, landmarks point-major in crop pixels unless named ``_img``:
+
+    - ``gt_params`` (P,) raw crop params and ``gt_params_white`` (P,) their
+      whitened form (samples with 3D annotation);
+    - ``gt_landmarks_2d`` (68, 2) and ``gt_landmarks_3d`` (68, 3);
+    - ``landmarks_2d_input`` (68, 2): the 2D detector's points that feed the
+      facial landmark map;
+    - predictions added by a model's ``predict``: ``pred_params`` (P,) raw
+      crop params, ``pred_landmarks`` (68, 3) in original-image pixels,
+      ``pred_pose`` (3,) ``[yaw, pitch, roll]`` in degrees.
+    """
