@@ -17,6 +17,9 @@ def _find_data_root():
 
 
 DATA_ROOT = _find_data_root()
+if DATA_ROOT is not None:
+    # Point mmface3d at the real data, as CI does.
+    os.environ.setdefault('MMFACE3D_DATA', str(DATA_ROOT))
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
@@ -26,13 +29,6 @@ def data_root():
     if DATA_ROOT is None:
         pytest.skip('real data not found: set MMFACE3D_DATA')
     return DATA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _data_env(monkeypatch):
-    """Point mmface3d at the real data, as CI does."""
-    if DATA_ROOT is not None:
-        monkeypatch.setenv('MMFACE3D_DATA', str(DATA_ROOT))
 
 
 @pytest.fixture(params=DEVICES)

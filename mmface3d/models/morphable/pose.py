@@ -52,19 +52,26 @@ def rotation_to_euler(rotation: Tensor) -> Tensor:
 def decompose_camera(camera: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     """Split ``[f R | t]`` into scale, rotation and translation.
 
+    ``|f|`` is the norm of the first row and R the row-normalised matrix. A
+    fit with ``f < 0`` (AFLW2000-3D has one, image index 1902) makes the
+    normalised matrix a reflection (det -1); the sign then goes into ``f``
+    so that ``R`` is always a proper rotation and ``f R`` rebuilds the
+    camera exactly.
+
     Args:
         camera (Tensor): (B, 3, 4) camera matrices (``params[:, :12]``
             reshaped row-major).
 
     Returns:
-        tuple[Tensor, Tensor, Tensor]: scale ``f`` (B,) (the norm of the
-        first row), rotation ``R`` (B, 3, 3) (rows normalised) and
-        translation ``t`` (B, 3).
+        tuple[Tensor, Tensor, Tensor]: scale ``f`` (B,), rotation ``R``
+        (B, 3, 3) with det +1, and translation ``t`` (B, 3).
     """
     scaled_rot = camera[:, :, :3]
-    scale = scaled_rot[:, 0].norm(dim=1)
-    rotation = scaled_rot / scaled_rot.norm(dim=2, keepdim=True)
-    return scale, rotation, camera[:, :, 3]
+    rows = scaled_rot / scaled_rot.norm(dim=2, keepdim=True)
+    det = (torch.linalg.cross(rows[:, 0], rows[:, 1]) * rows[:, 2]).sum(1)
+    sign = torch.where(det < 0, -1.0, 1.0).to(camera)
+    scale = sign * scaled_rot[:, 0].norm(dim=1)
+    return scale, sign[:, None, None] * rows, camera[:, :, 3]
 
 
 def compose_camera(scale: Tensor, rotation: Tensor,
