@@ -1,0 +1,75 @@
+"""Time the morphable model: landmarks and dense vertices from params.
+
+Prints a table of the median wall time over repeats (warm-up excluded) for
+``MorphableModel.landmarks`` and ``MorphableModel.reconstruct`` on the
+chosen device, e.g.::
+
+    python tools/analysis_tools/benchmark_morphable.py --device cpu
+"""
+import argparse
+import time
+
+import torch
+
+from mmface3d.models.morphable import MorphableModel
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--layout', default='3ddfa',
+                        choices=['3ddfa', '3ddfa_v2'])
+    parser.add_argument('--landmark-batch', type=int, default=1024)
+    parser.add_argument('--dense-batch', type=int, default=32)
+    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--data-root', default=None)
+    return parser.parse_args()
+
+
+def median_ms(fn, repeats, warmup, device):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        times.append((time.perf_counter() - start) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    args = parse_args()
+    device = torch.device(args.device)
+    model_path = 'bfm' if args.layout == '3ddfa' else \
+        'bfm/bfm_noneck_v3.pkl'
+    model = MorphableModel(
+        model_path=model_path, layout=args.layout,
+        data_root=args.data_root).to(device)
+    rows = []
+    with torch.no_grad():
+        for name, batch, dense in (('68 landmarks', args.landmark_batch,
+                                    False),
+                                   ('dense vertices', args.dense_batch,
+                                    True)):
+            params = model.dewhiten(
+                torch.randn(batch, model.num_params, device=device))
+            ms = median_ms(lambda: model.reconstruct(params, dense=dense),
+                           args.repeats, args.warmup, device)
+            rows.append((name, batch, ms, batch / ms * 1e3))
+    threads = torch.get_num_threads()
+    print(f'MorphableModel ({args.layout}, {model.num_vertices} vertices) '
+          f'on {device} ({threads} threads), median of {args.repeats}')
+    print(f'| {"output":<15} | {"batch":>5} | {"ms / batch":>10} | '
+          f'{"faces / s":>10} |')
+    print(f'|{"-" * 17}|{"-" * 7}|{"-" * 12}|{"-" * 12}|')
+    for name, batch, ms, rate in rows:
+        print(f'| {name:<15} | {batch:>5} | {ms:>10.3f} | {rate:>10.0f} |')
+
+
+if __name__ == '__main__':
+    main()
