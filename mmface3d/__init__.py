@@ -21,3 +21,6 @@ _check_version('mmengine', mmengine.__version__, MMENGINE_MIN, MMENGINE_MAX)
 _check_version('mmcv', mmcv.__version__, MMCV_MIN, MMCV_MAX)
 
 __all__ = ['__version__']
+
+# Importing utils installs mmface3d's checkpoint loader into mmengine.
+from . import utils  # noqa: E402,F401

@@ -1,0 +1,3 @@
+from .param_regression_head import ParamRegressionHead
+
+__all__ = ['ParamRegressionHead']

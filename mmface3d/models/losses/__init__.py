@@ -1,0 +1,3 @@
+from .param_mse_loss import ParamMSELoss
+
+__all__ = ['ParamMSELoss']

@@ -1,0 +1,96 @@
+"""Face3DRegressor: modes, mmengine steps and the shipped model configs."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+
+from mmface3d.models import Face3DDataPreprocessor
+from mmface3d.registry import MODELS
+from mmface3d.structures import Face3DDataSample
+
+CONFIGS = Path(__file__).resolve().parents[3] / 'configs'
+
+
+@pytest.fixture
+def model(tiny_morphable_cfg):
+    model = MODELS.build(
+        dict(
+            type='Face3DRegressor',
+            backbone=dict(type='MobileNetV1', widen_factor=0.25),
+            head=dict(
+                type='ParamRegressionHead',
+                in_channels=256,
+                morphable_model=tiny_morphable_cfg)))
+    model.init_weights()
+    return model
+
+
+def batch(num=2, size=64, channels=3):
+    samples = [
+        Face3DDataSample(
+            metainfo=dict(roi_box=[0.0, 0.0, 240.0, 240.0]),
+            gt_params_white=torch.full((62, ), 0.1 * i)) for i in range(num)
+    ]
+    inputs = [torch.randn(channels, size, size) for _ in range(num)]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_default_preprocessor(model):
+    assert isinstance(model.data_preprocessor, Face3DDataPreprocessor)
+    assert model.data_preprocessor.num_channels == 3
+
+
+def test_modes(model):
+    data = model.data_preprocessor(batch())
+    model.eval()
+    params = model(data['inputs'], mode='tensor')
+    assert params.shape == (2, 62)
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+    assert len(samples) == 2
+    for sample, white in zip(samples, params):
+        assert sample.pred_landmarks.shape == (68, 3)
+        assert sample.pred_pose.shape == (3, )
+        torch.testing.assert_close(
+            sample.pred_params,
+            model.morphable_model.dewhiten(white[None])[0])
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_params'}
+
+
+def test_train_and_test_steps(model):
+    model.train()
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    before = model.head.fc.weight.detach().clone()
+    log_vars = model.train_step(batch(), optim_wrapper)
+    assert 'loss' in log_vars and 'loss_params' in log_vars
+    assert not torch.equal(before, model.head.fc.weight)
+    model.eval()
+    samples = model.test_step(batch())
+    assert all('pred_landmarks' in s for s in samples)
+
+
+def test_mode_errors(model):
+    inputs = torch.randn(1, 3, 64, 64)
+    with pytest.raises(ValueError, match='needs data_samples'):
+        model(inputs, mode='loss')
+    with pytest.raises(ValueError, match="'tensor', 'loss' or 'predict'"):
+        model(inputs, [Face3DDataSample()], mode='features')
+
+
+@pytest.mark.parametrize('config,channels,feat_channels', [
+    ('3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py', 3, 512),
+    ('3ddfa/3ddfa_mbv1_120x120.py', 3, 1024),
+    ('2dasl/2dasl_r50_released_120x120.py', 4, 2048),
+])
+def test_model_configs_build(config, channels, feat_channels, data_root):
+    cfg = Config.fromfile(CONFIGS / config)
+    assert cfg.default_scope == 'mmface3d'
+    model = MODELS.build(cfg.model).eval()
+    assert model.data_preprocessor.num_channels == channels
+    assert model.backbone.out_channels == feat_channels
+    with torch.no_grad():
+        params = model(torch.zeros(1, channels, 120, 120))
+    assert params.shape == (1, 62)

@@ -1,0 +1,207 @@
+"""tools/model_converters: key maps on synthetic releases, and the real
+3DDFA_V2 weights end to end on AFLW2000-3D."""
+import importlib.util
+import runpy
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
+from mmface3d.registry import MODELS
+from mmface3d.structures import Face3DDataSample
+
+REPO = Path(__file__).resolve().parents[2]
+ANN = 'aflw2000_3d/annotations'
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        name, REPO / 'tools/model_converters' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(config):
+    return MODELS.build(Config.fromfile(REPO / 'configs' / config).model)
+
+
+def mobilenet_v1_release(width):
+    """Keys and shapes of a released 3DDFA MobileNetV1 state dict."""
+    widths = [
+        32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
+    ]
+    names = [
+        '2_1', '2_2', '3_1', '3_2', '4_1', '4_2', '5_1', '5_2', '5_3', '5_4',
+        '5_5', '5_6', '6'
+    ]
+    channels = [int(c * width) for c in widths]
+    shapes = {'conv1.weight': (channels[0], 3, 3, 3)}
+
+    def bn(prefix, c):
+        shapes.update({
+            f'{prefix}.{k}': (c, )
+            for k in ('weight', 'bias', 'running_mean', 'running_var')
+        })
+        shapes[f'{prefix}.num_batches_tracked'] = ()
+
+    bn('bn1', channels[0])
+    for i, name in enumerate(names):
+        c_in, c_out = channels[i], channels[i + 1]
+        shapes[f'dw{name}.conv_dw.weight'] = (c_in, 1, 3, 3)
+        bn(f'dw{name}.bn_dw', c_in)
+        shapes[f'dw{name}.conv_sep.weight'] = (c_out, c_in, 1, 1)
+        bn(f'dw{name}.bn_sep', c_out)
+    return shapes
+
+
+def resnet50_4ch_release():
+    """Keys and shapes of the released 2DASL ResNet-50 (torchvision layout,
+    4-channel conv1)."""
+    shapes = {'conv1.weight': (64, 4, 7, 7)}
+
+    def bn(prefix, c):
+        shapes.update({
+            f'{prefix}.{k}': (c, )
+            for k in ('weight', 'bias', 'running_mean', 'running_var')
+        })
+        shapes[f'{prefix}.num_batches_tracked'] = ()
+
+    bn('bn1', 64)
+    c_in = 64
+    for stage, blocks in enumerate((3, 4, 6, 3)):
+        mid = 64 * 2**stage
+        for block in range(blocks):
+            prefix = f'layer{stage + 1}.{block}'
+            for conv, shape in (('1', (mid, c_in, 1, 1)),
+                                ('2', (mid, mid, 3, 3)), ('3', (4 * mid, mid,
+                                                                1, 1))):
+                shapes[f'{prefix}.conv{conv}.weight'] = shape
+                bn(f'{prefix}.bn{conv}', shape[0])
+            if block == 0:
+                shapes[f'{prefix}.downsample.0.weight'] = (4 * mid, c_in, 1, 1)
+                bn(f'{prefix}.downsample.1', 4 * mid)
+            c_in = 4 * mid
+    return shapes
+
+
+def random_tensors(shapes, prefix='module.'):
+    generator = torch.Generator().manual_seed(0)
+    return {
+        prefix + k: (torch.tensor(7) if not shape else torch.rand(
+            shape, generator=generator))
+        for k, shape in shapes.items()
+    }
+
+
+def check_converted(dst, model, released, head_prefix):
+    """The converted file loads strictly and holds the released tensors."""
+    checkpoint = torch.load(dst, weights_only=True)
+    load_checkpoint(model, str(dst), strict=True)
+    state = model.state_dict()
+    for key, value in released.items():
+        key = key[len('module.'):]
+        if key.startswith(head_prefix):
+            new_key = 'head.fc.' + key[len(head_prefix):]
+        else:
+            new_key = 'backbone.' + key
+        assert torch.equal(state[new_key], value), key
+    return checkpoint['meta']
+
+
+def test_tddfa_v1_key_map(tmp_path, data_root):
+    released = random_tensors(mobilenet_v1_release(1.0))
+    released['module.fc.weight'] = torch.rand(62, 1024)
+    released['module.fc.bias'] = torch.rand(62)
+    src, dst = tmp_path / 'phase1_wpdc_vdc.pth.tar', tmp_path / 'out.pth'
+    torch.save({'state_dict': released}, src)
+    load_tool('tddfa_to_mmface3d').convert(str(src), str(dst))
+    meta = check_converted(dst, build('3ddfa/3ddfa_mbv1_120x120.py'), released,
+                           'fc.')
+    assert meta['converted_from'] == 'phase1_wpdc_vdc.pth.tar'
+    assert meta['converter'] == 'tddfa_to_mmface3d'
+
+
+def test_twodasl_key_map(tmp_path, data_root):
+    released = random_tensors(resnet50_4ch_release())
+    released['module.fc.weight'] = torch.rand(62, 2048)
+    released['module.fc.bias'] = torch.rand(62)
+    src, dst = tmp_path / '2DASL_stage2.pth.tar', tmp_path / 'out.pth'
+    torch.save({'res_state_dict': released, 'epoch': 50}, src)
+    load_tool('twodasl_to_mmface3d').convert(str(src), str(dst))
+    meta = check_converted(dst, build('2dasl/2dasl_r50_released_120x120.py'),
+                           released, 'fc.')
+    assert meta['source_epoch'] == 50
+
+
+def test_missing_head_is_reported(tmp_path):
+    src = tmp_path / 'no_head.pth'
+    torch.save({'state_dict': random_tensors(mobilenet_v1_release(0.25))}, src)
+    with pytest.raises(KeyError, match='fc.weight'):
+        load_tool('tddfa_to_mmface3d').convert(
+            str(src), str(tmp_path / 'out.pth'))
+    torch.save({'weights': {}}, src)
+    with pytest.raises(KeyError, match='res_state_dict'):
+        load_tool('twodasl_to_mmface3d').convert(
+            str(src), str(tmp_path / 'out.pth'))
+
+
+def test_command_line(tmp_path, monkeypatch, capsys):
+    released = random_tensors(mobilenet_v1_release(0.25))
+    released['module.fc.weight'] = torch.rand(62, 256)
+    released['module.fc.bias'] = torch.rand(62)
+    src, dst = tmp_path / 'release.pth', tmp_path / 'sub' / 'out.pth'
+    torch.save({'state_dict': released}, src)
+    monkeypatch.setattr(sys, 'argv',
+                        ['tddfa_to_mmface3d.py',
+                         str(src), str(dst)])
+    runpy.run_path(
+        str(REPO / 'tools/model_converters/tddfa_to_mmface3d.py'),
+        run_name='__main__')
+    state_dict = torch.load(dst, weights_only=True)['state_dict']
+    assert len(state_dict) == len(released)
+    assert torch.equal(state_dict['head.fc.bias'], released['module.fc.bias'])
+    assert f'wrote {len(released)} tensors' in capsys.readouterr().out
+
+
+def crop_120(img, box):
+    """Zero-padded ``img[sy:ey, sx:ex]`` resized to 120x120 (bilinear)."""
+    sx, sy, ex, ey = [int(v) for v in box]
+    h, w = img.shape[:2]
+    crop = np.zeros((ey - sy, ex - sx, 3), np.uint8)
+    x0, x1, y0, y1 = max(sx, 0), min(ex, w), max(sy, 0), min(ey, h)
+    crop[y0 - sy:y1 - sy, x0 - sx:x1 - sx] = img[y0:y1, x0:x1]
+    return cv2.resize(crop, (120, 120), interpolation=cv2.INTER_LINEAR)
+
+
+def test_tddfa_v2_release_on_aflw2000(tmp_path, data_root):
+    dst = tmp_path / '3ddfa_v2_mb05_120x120.pth'
+    converted = load_tool('tddfa_v2_to_mmface3d').convert(
+        str(data_root / 'weights/3ddfa_v2_mb05_120x120.pth'), str(dst))
+    assert not any('fc_lm' in k for k in converted)
+    model = build('3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py')
+    load_checkpoint(model, str(dst), strict=True)
+    assert torch.load(dst, weights_only=True)['meta']['source_epoch'] == 62
+    model.eval()
+
+    index = [0, 1, 2, 3]
+    names = (data_root / ANN / 'AFLW2000-3D.list').read_text().split()
+    boxes = np.load(data_root / ANN / 'AFLW2000-3D_crop.roi_box.npy')
+    gt = np.load(data_root / ANN / 'AFLW2000-3D.pts68.npy')[index, :2]
+    inputs, samples = [], []
+    for i in index:
+        img = cv2.imread(str(data_root / 'aflw2000_3d/AFLW2000' / names[i]))
+        crop = (crop_120(img, boxes[i]).astype(np.float32) - 127.5) / 128
+        inputs.append(torch.from_numpy(crop.transpose(2, 0, 1)))
+        samples.append(Face3DDataSample(metainfo=dict(roi_box=boxes[i])))
+    samples = model.test_step(dict(inputs=inputs, data_samples=samples))
+    pred = np.stack([s.pred_landmarks[:, :2].numpy() for s in samples])
+    size = gt.max(2) - gt.min(2)
+    nme = np.linalg.norm(pred - gt.transpose(0, 2, 1), axis=2).mean(1) / \
+        np.sqrt(size.prod(1))
+    assert (nme < 0.06).all(), nme
