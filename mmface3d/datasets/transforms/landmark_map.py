@@ -1,0 +1,76 @@
+"""The facial landmark map (FLM), the 4th input channel of 2DASL."""
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmcv.transforms.utils import cache_randomness
+
+from mmface3d.registry import TRANSFORMS
+from .errors import FaceDataError
+from .landmark_points import FLM_INDICES, select_flm_points
+
+
+@TRANSFORMS.register_module()
+class LandmarkMap(BaseTransform):
+    """Draw the 18-point facial landmark map of a crop.
+
+    The map has the crop's size, is -1 everywhere and +1 at ``floor(point)``
+    (row = y, col = x) of the 18 points of
+    :func:`~.landmark_points.select_flm_points`, indices clipped to
+    ``[1, size - 1]`` (``[1, 119]`` for 120x120, as 2DASL does). Two points
+    in one pixel give one +1 pixel. It is not normalised.
+
+    Required Keys:
+
+    - img (np.ndarray): (H, W, C) crop, for the map size.
+    - ``key`` (np.ndarray): (68, 2) crop-frame landmarks.
+
+    Added Keys:
+
+    - landmark_map (np.ndarray): (H, W) float32.
+
+    Args:
+        key (str): Landmarks drawn: the 2D detector's points. Defaults to
+            ``'landmarks_2d_input'``.
+        sigma (float): Standard deviation (crop pixels) of Gaussian noise
+            added to the 18 points before drawing, to train against
+            detector error; the landmarks themselves are left unchanged.
+            Defaults to 0 (off).
+    """
+
+    def __init__(self, key: str = 'landmarks_2d_input',
+                 sigma: float = 0.0) -> None:
+        if sigma < 0:
+            raise ValueError(f'sigma must be >= 0, got {sigma}')
+        self.key = key
+        self.sigma = sigma
+
+    @cache_randomness
+    def _noise(self) -> np.ndarray:
+        return np.random.normal(0.0, self.sigma, (len(FLM_INDICES), 2))
+
+    def transform(self, results: dict) -> dict:
+        path = results.get('img_path')
+        if self.key not in results:
+            raise KeyError(f'{path}: LandmarkMap needs `{self.key}` (68, 2) '
+                           'crop-frame landmarks')
+        landmarks = np.asarray(results[self.key], dtype=np.float64)
+        if landmarks.ndim != 2 or landmarks.shape[0] != 68 or \
+                landmarks.shape[1] < 2:
+            raise FaceDataError(path, f'{self.key} has shape '
+                                f'{landmarks.shape}, expected (68, 2)')
+        points = select_flm_points(landmarks[:, :2])
+        if self.sigma > 0:
+            points = points + self._noise()
+        if not np.isfinite(points).all():
+            raise FaceDataError(path, f'{self.key} holds NaN or inf at FLM '
+                                'points')
+        height, width = results['img'].shape[:2]
+        cols = np.clip(np.floor(points[:, 0]), 1, width - 1).astype(np.int64)
+        rows = np.clip(np.floor(points[:, 1]), 1, height - 1).astype(np.int64)
+        landmark_map = np.full((height, width), -1.0, dtype=np.float32)
+        landmark_map[rows, cols] = 1.0
+        results['landmark_map'] = landmark_map
+        return results
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(key='{self.key}', "
+                f'sigma={self.sigma})')

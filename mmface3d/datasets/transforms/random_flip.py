@@ -1,0 +1,140 @@
+"""Horizontal flip of a face crop, its landmarks and its 3DMM params."""
+from typing import Optional
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmcv.transforms.utils import cache_randomness
+
+from mmface3d.registry import TRANSFORMS
+from .face_crop import POINT_KEYS
+from .face_mirror import FaceMirror, get_face_mirror
+from .geometry import compose_affine, flip_affine
+from .landmark_points import FLIP_INDICES_68
+
+
+@TRANSFORMS.register_module()
+class RandomFlip(BaseTransform):
+    """Mirror a face crop left-right with probability ``prob``.
+
+    Place it after :class:`FaceCrop` and before :class:`LandmarkMap`: it
+    works in the frame of the current ``img`` (width W), where a point maps
+    as ``x -> W - x`` (pixel-corner coordinates, see :mod:`.geometry`), and
+    68-point landmarks are renumbered by
+    :data:`~.landmark_points.FLIP_INDICES_68` so that index 36 stays the
+    image-left eye corner. ``gt_params`` are mirrored by
+    :class:`~.face_mirror.FaceMirror`: the pose exactly (yaw and roll change
+    sign), shape and expression by a least-squares re-fit to the mirrored
+    mesh, so the flipped params reproduce the flipped landmarks. The
+    morphable model and its mirror are built on the first flipped 3D sample
+    and cached per process.
+
+    Required Keys:
+
+    - img (np.ndarray): (H, W, C).
+
+    Modified Keys:
+
+    - img
+    - gt_landmarks_2d, gt_landmarks_3d, landmarks_2d_input (optional,
+      (68, D))
+    - gt_params (optional)
+    - crop_affine (optional): composed with the mirror.
+    - flip: toggled when flipped (False is written when absent).
+
+    Removed Keys:
+
+    - gt_params_white, when ``gt_params`` is flipped.
+
+    Args:
+        prob (float): Flip probability. Defaults to 0 (300W-LP ships
+            mirrored copies).
+        morphable_model (dict): :class:`MorphableModel` arguments of the
+            params (``type`` optional). Defaults to the 3DDFA BFM
+            (``model_path='bfm'``, 40 shape + 10 expression).
+        symlist (str): BFM ``model_info.mat`` with the ``symlist`` mirror
+            pairs. Defaults to ``'bfm/model_info.mat'``.
+        vertex_ids (str, optional): ``.npy`` of the model's vertex ids in the
+            ``symlist`` mesh: ``'bfm/indices.npy'`` for the no-neck 3DDFA_V2
+            model, None for the full model. Defaults to None.
+        convention (str): Params convention (``'v1'`` or ``'v2'``).
+            Defaults to ``'v1'``.
+        crop_size (int): Crop side of the params convention. Defaults to
+            120.
+        data_root (str, optional): Explicit data root. Defaults to None.
+    """
+
+    def __init__(self,
+                 prob: float = 0.0,
+                 morphable_model: Optional[dict] = None,
+                 symlist: str = 'bfm/model_info.mat',
+                 vertex_ids: Optional[str] = None,
+                 convention: str = 'v1',
+                 crop_size: int = 120,
+                 data_root: Optional[str] = None) -> None:
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        if convention not in ('v1', 'v2'):
+            raise ValueError(
+                f"convention must be 'v1' or 'v2', got {convention!r}")
+        self.prob = prob
+        self.morphable_model = dict(
+            model_path='bfm', layout='3ddfa', n_shape=40, n_exp=10) \
+            if morphable_model is None else dict(morphable_model)
+        self.symlist = symlist
+        self.vertex_ids = vertex_ids
+        self.convention = convention
+        self.crop_size = crop_size
+        self.data_root = data_root
+
+    @property
+    def mirror(self) -> FaceMirror:
+        """The (cached) params mirror of ``morphable_model``."""
+        return get_face_mirror(self.morphable_model, self.symlist,
+                               self.vertex_ids, self.data_root)
+
+    @cache_randomness
+    def _do_flip(self) -> bool:
+        return bool(np.random.rand() < self.prob)
+
+    def transform(self, results: dict) -> dict:
+        if 'landmark_map' in results:
+            raise ValueError('RandomFlip must run before LandmarkMap: '
+                             '`landmark_map` is already in the results')
+        if not self._do_flip():
+            results.setdefault('flip', False)
+            return results
+        img = results['img']
+        width = img.shape[1]
+        results['img'] = np.ascontiguousarray(img[:, ::-1])
+        for key in POINT_KEYS:
+            if key not in results:
+                continue
+            points = np.array(results[key], dtype=np.float32)
+            if points.ndim != 2 or points.shape[0] != 68:
+                raise ValueError(f'{results.get("img_path")}: {key} must be '
+                                 f'(68, D) to be flipped, got {points.shape}')
+            points[:, 0] = width - points[:, 0]
+            results[key] = points[FLIP_INDICES_68]
+        if 'gt_params' in results:
+            params = torch.as_tensor(
+                np.asarray(results['gt_params'], dtype=np.float64))[None]
+            results['gt_params'] = self.mirror(
+                params, params.new_tensor([width]), self.convention,
+                self.crop_size)[0].numpy().astype(np.float32)
+            results.pop('gt_params_white', None)
+        if 'crop_affine' in results:
+            affine = torch.as_tensor(
+                np.asarray(results['crop_affine'], dtype=np.float64))[None]
+            results['crop_affine'] = compose_affine(
+                flip_affine(affine.new_tensor([width])),
+                affine)[0].numpy().astype(np.float32)
+        results['flip'] = not results.get('flip', False)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'morphable_model={self.morphable_model}, '
+                f"symlist='{self.symlist}', vertex_ids={self.vertex_ids!r}, "
+                f"convention='{self.convention}', "
+                f'crop_size={self.crop_size}, data_root={self.data_root!r})')

@@ -1,0 +1,242 @@
+"""FaceCrop on AFLW2000-3D with the released boxes, on synthetic images with
+known content, and on boxes that leave the image."""
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmface3d.datasets.transforms import FaceCrop
+from mmface3d.datasets.transforms.errors import FaceDataError
+
+CROP = 120
+
+
+def reference_crop(img, box):
+    """Zero-pad, slice ``img[sy:ey, sx:ex]`` (0-based), cv2.resize."""
+    sx, sy, ex, ey = (int(v) for v in np.round(box))
+    pad = max(0, -sx, -sy, ex - img.shape[1], ey - img.shape[0])
+    padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)))
+    patch = padded[sy + pad:ey + pad, sx + pad:ex + pad]
+    return cv2.resize(patch, (CROP, CROP), interpolation=cv2.INTER_LINEAR)
+
+
+def aflw_sample(aflw, i):
+    img = cv2.imread(str(aflw['img_dir'] / aflw['names'][i]))
+    return dict(
+        img=img,
+        img_path=aflw['names'][i],
+        roi_box=aflw['roi_box'][i].copy(),
+        gt_landmarks_2d=aflw['pts68'][i, :2].T.copy(),
+        gt_landmarks_3d=aflw['pts68'][i].T.copy())
+
+
+def edge_and_spread_indices(aflw):
+    """10 images spread over the list and 10 whose box touches the border."""
+    box = aflw['roi_box']
+    edge = np.nonzero((box[:, :2] <= 1).any(1) | (box[:, 2:] >= 450).any(1))
+    return np.r_[np.arange(0, 2000, 200), edge[0][:10]]
+
+
+def test_aflw_crop_equals_reference(aflw):
+    for i in edge_and_spread_indices(aflw):
+        sample = aflw_sample(aflw, i)
+        img, box = sample['img'], sample['roi_box'].copy()
+        out = FaceCrop()(sample)
+        assert out['img'].shape == (CROP, CROP, 3)
+        assert out['img_shape'] == (CROP, CROP)
+        np.testing.assert_array_equal(out['img'], reference_crop(img, box))
+        np.testing.assert_array_equal(out['roi_box'], box)
+        # points: x_crop = (x - sx) * 120 / (ex - sx), same for y
+        scale = CROP / (box[2:] - box[:2])
+        pts = aflw['pts68'][i, :2].T
+        np.testing.assert_allclose(out['gt_landmarks_2d'],
+                                   (pts - box[:2]) * scale, rtol=1e-5)
+        np.testing.assert_allclose(out['gt_landmarks_3d'][:, 2],
+                                   aflw['pts68'][i, 2] * scale.mean(),
+                                   rtol=1e-5)
+
+
+def test_aflw_warp_path_matches_reference(aflw):
+    """The jitter path (one warpAffine) with a negligible jitter reproduces
+    the benchmark crop up to interpolation rounding."""
+    np.random.seed(0)
+    crop = FaceCrop(scale_jitter=1e-9)
+    for i in edge_and_spread_indices(aflw)[::4]:
+        sample = aflw_sample(aflw, i)
+        reference = reference_crop(sample['img'], sample['roi_box'])
+        diff = np.abs(crop(sample)['img'].astype(int) - reference)
+        assert diff.mean() < 0.5 and diff.max() <= 3, i
+
+
+def sample_bilinear(img, points):
+    """Colours of (N, 2) continuous points (pixel j covers [j, j + 1))."""
+    maps = (points - 0.5).astype(np.float32)
+    return cv2.remap(img, maps[:, None, 0], maps[:, None, 1],
+                     cv2.INTER_LINEAR)[:, 0].astype(np.float64)
+
+
+@pytest.mark.parametrize('jitter', [
+    dict(), dict(scale_jitter=0.2, shift_jitter=0.1, rotate_jitter=30)
+])
+def test_aflw_landmarks_land_on_image_content(aflw, jitter):
+    """The crop's colour at a mapped landmark is the image's colour at the
+    landmark, far more closely than a few pixels away."""
+    np.random.seed(1)
+    transform = FaceCrop(**jitter)
+    at, off = [], []
+    for i in np.arange(0, 2000, 100):
+        sample = aflw_sample(aflw, i)
+        # a mild blur stands in for the resize's loss of detail
+        img = cv2.GaussianBlur(sample['img'], (0, 0), 1.5)
+        sample['img'] = img
+        pts = sample['gt_landmarks_2d'].copy()
+        out = transform(sample)
+        crop, mapped = out['img'], out['gt_landmarks_2d'].astype(np.float64)
+        inside = ((pts > 1) & (pts < 449)).all(1)
+        truth = sample_bilinear(img, pts[inside])
+        at.append(np.abs(sample_bilinear(crop, mapped[inside]) - truth))
+        off.append(np.abs(sample_bilinear(crop, mapped[inside] + 2) - truth))
+    at, off = np.concatenate(at).mean(), np.concatenate(off).mean()
+    assert at < 3 and at < 0.2 * off
+
+
+def spot_image(centres, shape=(300, 260)):
+    """Gaussian spots (sigma 2 px) centred at continuous points."""
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]] + 0.5
+    img = np.zeros(shape)
+    for x, y in centres:
+        img += 250 * np.exp(-((xs - x)**2 + (ys - y)**2) / (2 * 2.0**2))
+    return np.repeat(np.clip(img, 0, 255)[..., None], 3, 2).astype(np.uint8)
+
+
+def spot_centroids(img, approx, radius=14):
+    """Intensity centroids of the spots near (N, 2) approximate centres (the
+    window re-centred on the centroid, so it does not bias it)."""
+    ys, xs = np.mgrid[0:img.shape[0], 0:img.shape[1]] + 0.5
+    weight = img[..., 0].astype(np.float64)
+    out = []
+    for x, y in approx:
+        for _ in range(3):
+            w = weight * ((xs - x)**2 + (ys - y)**2 <= radius**2)
+            x, y = (w * xs).sum() / w.sum(), (w * ys).sum() / w.sum()
+        out.append([x, y])
+    return np.array(out)
+
+
+@pytest.mark.parametrize('jitter', [
+    dict(), dict(scale_jitter=0.3, shift_jitter=0.1, rotate_jitter=45)
+])
+def test_points_follow_the_image_content(jitter):
+    """Spots drawn at known points end up at the mapped points (crop larger
+    than the source here, so the spots stay round)."""
+    np.random.seed(2)
+    centres = np.array([[100.3, 120.8], [150.5, 130.1], [125.0, 170.6],
+                        [108.2, 160.9]])
+    out = FaceCrop(**jitter)(dict(
+        img=spot_image(centres),
+        roi_box=np.array([90., 110., 170., 190.]),
+        gt_landmarks_2d=centres))
+    found = spot_centroids(out['img'], out['gt_landmarks_2d'])
+    np.testing.assert_allclose(found, out['gt_landmarks_2d'], atol=0.1)
+
+
+def test_box_partly_and_fully_outside():
+    img = np.full((80, 100, 3), 200, np.uint8)
+    img[:, 50:] = 50
+    # the box leaves the image on the left (x < 0) and below (y >= 80)
+    out = FaceCrop()(dict(img=img.copy(), roi_box=np.array([-60., 0, 60, 120]),
+                          gt_landmarks_2d=np.array([[0., 0.], [60., 120.]])))
+    crop = out['img']
+    assert (crop[:, :58] == 0).all() and (crop[82:] == 0).all()
+    # image column x lands on crop column x + 60
+    assert (crop[:78, 62:108] == 200).all() and (crop[:78, 112:] == 50).all()
+    np.testing.assert_allclose(out['gt_landmarks_2d'], [[60, 0], [120, 120]])
+    # fully outside: an all-zero crop, points mapped, nothing NaN
+    for jitter in (dict(), dict(rotate_jitter=20)):
+        out = FaceCrop(**jitter)(dict(
+            img=img.copy(), roi_box=np.array([500., 500, 560, 560]),
+            gt_landmarks_2d=np.array([[530., 530.]])))
+        assert (out['img'] == 0).all()
+        assert np.isfinite(out['gt_landmarks_2d']).all()
+        assert np.isfinite(out['crop_affine']).all()
+        np.testing.assert_allclose(out['gt_landmarks_2d'], [[60, 60]],
+                                   atol=1e-4)
+
+
+@pytest.mark.parametrize('box,reason', [
+    ([10., 10., 10., 50.], 'empty'),
+    ([10., np.nan, 40., 50.], 'not finite'),
+    ([0., 0., 1e6, 1e6], 'not a face box'),
+])
+def test_bad_boxes_name_the_file(box, reason):
+    with pytest.raises(FaceDataError, match=f'face.jpg.*{reason}'):
+        FaceCrop()(dict(img=np.zeros((50, 50, 3), np.uint8),
+                        roi_box=np.array(box), img_path='face.jpg'))
+    with pytest.raises(FaceDataError, match='shape'):
+        FaceCrop()(dict(img=np.zeros((50, 50, 3), np.uint8),
+                        roi_box=np.zeros(3), img_path='face.jpg'))
+
+
+def test_box_from_landmarks_is_the_released_box(aflw):
+    for i in (0, 7, 1081):
+        sample = aflw_sample(aflw, i)
+        released = sample.pop('roi_box')
+        out = FaceCrop(box_source='landmarks')(sample)
+        np.testing.assert_array_equal(out['roi_box'], released)
+    with pytest.raises(KeyError, match='gt_landmarks_2d'):
+        FaceCrop(box_source='landmarks')(dict(img=np.zeros((9, 9, 3))))
+
+
+def image_points_of(bfm, params, box):
+    """(B, 68, 3) image-frame landmarks of params given in the frame
+    fit_to_params uses for ``box``: scale 120 / (ex - sx) on both axes."""
+    scale = CROP / (box[:, 2] - box[:, 0])
+    pts = bfm.landmarks(params).transpose(1, 2).numpy()
+    xy = pts[..., :2] / scale[:, None, None] + box[:, None, :2]
+    return np.concatenate([xy, pts[..., 2:] / scale[:, None, None]], 2)
+
+
+@pytest.mark.parametrize('jitter', [
+    dict(), dict(scale_jitter=0.2, shift_jitter=0.1, rotate_jitter=40)
+])
+def test_params_follow_the_crop(bfm, aflw, aflw_subset, jitter):
+    """The landmarks of the output params are the output landmarks, for
+    square and non-square (border-clipped) boxes."""
+    np.random.seed(3)
+    boxes = aflw['roi_box'][aflw_subset['index']].astype(np.float64)
+    boxes[1] = [100, 90, 300, 340]  # non-square
+    params = aflw_subset['params']
+    pts = image_points_of(bfm, params, boxes)
+    transform = FaceCrop(**jitter)
+    for k in range(len(boxes)):
+        out = transform(dict(
+            img=np.zeros((450, 450, 3), np.uint8), roi_box=boxes[k].copy(),
+            gt_params=params[k].numpy().astype(np.float32),
+            gt_params_white=np.zeros(62, np.float32),
+            gt_landmarks_3d=pts[k]))
+        new = torch.from_numpy(out['gt_params']).double()[None]
+        np.testing.assert_allclose(
+            bfm.landmarks(new)[0].T.numpy(), out['gt_landmarks_3d'],
+            atol=2e-3)
+        unchanged = not jitter and k != 1
+        assert ('gt_params_white' in out) == unchanged
+        if unchanged:
+            np.testing.assert_array_equal(
+                out['gt_params'], params[k].numpy().astype(np.float32))
+
+
+def test_arguments_and_repr():
+    with pytest.raises(ValueError, match='area'):
+        FaceCrop(interpolation='area', rotate_jitter=5)
+    with pytest.raises(ValueError, match='box_source'):
+        FaceCrop(box_source='detector')
+    with pytest.raises(ValueError, match='interpolation'):
+        FaceCrop(interpolation='cubic-ish')
+    with pytest.raises(ValueError, match='jitter'):
+        FaceCrop(scale_jitter=1.5)
+    assert repr(FaceCrop(rotate_jitter=10)).startswith(
+        "FaceCrop(crop_size=120, box_source='roi_box'")
+    img = np.zeros((60, 60, 3), np.uint8)
+    out = FaceCrop(interpolation='area')(
+        dict(img=img, roi_box=np.array([0, 0, 60, 60])))
+    assert out['img'].shape == (120, 120, 3)

@@ -1,0 +1,101 @@
+"""PackFace3DInputs, and the whole pipeline built from config names."""
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+from mmface3d.datasets.transforms import PackFace3DInputs
+from mmface3d.datasets.transforms.errors import FaceDataError
+from mmface3d.registry import TRANSFORMS
+from mmface3d.structures import Face3DDataSample
+
+
+def results(**extra):
+    rng = np.random.default_rng(0)
+    out = dict(
+        img=rng.standard_normal((120, 120, 3)).astype(np.float32),
+        img_path='a/b.jpg', img_id=3, ori_shape=(450, 450),
+        roi_box=np.array([1, 2, 3, 4], np.float32), yaw=12.5, flip=False,
+        has_3d=True, has_2d=True,
+        gt_params=rng.standard_normal(62).astype(np.float32),
+        gt_landmarks_2d=rng.standard_normal((68, 2)),
+        gt_landmarks_3d=rng.standard_normal((68, 3)),
+        landmarks_2d_input=rng.standard_normal((68, 2)),
+        unrelated='dropped')
+    out.update(extra)
+    return out
+
+
+def test_pack_three_and_four_channels():
+    res = results()
+    packed = PackFace3DInputs()(dict(res))
+    inputs, sample = packed['inputs'], packed['data_samples']
+    assert inputs.shape == (3, 120, 120) and inputs.dtype == torch.float32
+    torch.testing.assert_close(inputs, torch.from_numpy(res['img']).permute(
+        2, 0, 1))
+    assert isinstance(sample, Face3DDataSample)
+    assert sample.img_path == 'a/b.jpg' and sample.img_id == 3
+    assert sample.yaw == 12.5 and sample.has_3d and not sample.flip
+    np.testing.assert_array_equal(sample.roi_box, [1, 2, 3, 4])
+    assert 'unrelated' not in sample
+    for key in ('gt_params', 'gt_landmarks_2d', 'gt_landmarks_3d',
+                'landmarks_2d_input'):
+        value = getattr(sample, key)
+        assert value.dtype == torch.float32
+        np.testing.assert_allclose(value.numpy(), res[key], rtol=1e-6)
+    assert 'gt_params_white' not in sample
+
+    lmap = np.full((120, 120), -1, np.float32)
+    lmap[5, 7] = 1
+    packed = PackFace3DInputs()(results(landmark_map=lmap))
+    assert packed['inputs'].shape == (4, 120, 120)
+    assert packed['inputs'][3, 5, 7] == 1 and packed['inputs'][3].sum() == \
+        -120 * 120 + 2
+
+
+@pytest.mark.parametrize('key', ['img', 'landmark_map', 'gt_params',
+                                 'gt_landmarks_3d'])
+def test_nan_is_rejected_with_the_file(key):
+    res = results(landmark_map=np.zeros((120, 120), np.float32))
+    res[key] = np.array(res[key], dtype=np.float32)
+    res[key].reshape(-1)[5] = np.nan
+    with pytest.raises(FaceDataError, match=f'a/b.jpg.*{key}'):
+        PackFace3DInputs()(res)
+
+
+def test_wrong_shapes_are_rejected():
+    with pytest.raises(FaceDataError, match=r'gt_landmarks_2d.*\(68, 2\)'):
+        PackFace3DInputs()(results(gt_landmarks_2d=np.zeros((21, 2))))
+    with pytest.raises(FaceDataError, match='landmark_map'):
+        PackFace3DInputs()(results(landmark_map=np.zeros((60, 60))))
+
+
+def test_pipeline_from_config_names(data_root):
+    """mmcv's LoadImageFromFile and every mmface3d transform build by name
+    under the mmface3d scope; a real AFLW2000-3D image comes out as a
+    (4, 120, 120) input."""
+    init_default_scope('mmface3d')
+    ann = data_root / 'aflw2000_3d/annotations'
+    box = np.load(ann / 'AFLW2000-3D_crop.roi_box.npy')[0]
+    pts = np.load(ann / 'AFLW2000-3D.pts68.npy')[0]
+    assert TRANSFORMS.get('LoadImageFromFile') is not None
+    pipeline = Compose([
+        dict(type='LoadFaceImage'),
+        dict(type='FaceCrop', scale_jitter=0.1, rotate_jitter=10),
+        dict(type='RandomFlip', prob=0.0),
+        dict(type='ColorJitter', prob=1.0),
+        dict(type='GaussianBlur', prob=1.0),
+        dict(type='RandomOcclusion', prob=1.0),
+        dict(type='LandmarkMap', key='gt_landmarks_2d'),
+        dict(type='NormalizeFace'),
+        dict(type='PackFace3DInputs'),
+    ])
+    out = pipeline(dict(
+        img_path=str(data_root / 'aflw2000_3d/AFLW2000/image00002.jpg'),
+        roi_box=box, gt_landmarks_2d=pts[:2].T, img_id=0))
+    inputs = out['inputs']
+    assert inputs.shape == (4, 120, 120) and torch.isfinite(inputs).all()
+    assert inputs[:3].abs().max() <= 127.5 / 128
+    assert set(inputs[3].unique().tolist()) == {-1.0, 1.0}
+    assert out['data_samples'].crop_affine.shape == (2, 3)
