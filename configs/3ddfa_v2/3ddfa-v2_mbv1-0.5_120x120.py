@@ -1,10 +1,21 @@
 # 3DDFA_V2 (Guo et al., ECCV 2020): MobileNetV1 width 0.5 regressing the 62
-# whitened parameters of the no-neck BFM from a 120x120 BGR crop.
-# Released weights: python tools/model_converters/tddfa_v2_to_mmface3d.py \
-#     $MMFACE3D_DATA/weights/3ddfa_v2_mb05_120x120.pth \
-#     work_dirs/converted/3ddfa_v2_mb05_120x120.pth
-# then set `load_from` to the converted file.
-_base_ = ['../_base_/default_runtime.py']
+# whitened parameters of the no-neck BFM from a 120x120 BGR crop, evaluated
+# on AFLW2000-3D. Released weights:
+#   python tools/model_converters/tddfa_v2_to_mmface3d.py \
+#       $MMFACE3D_DATA/weights/3ddfa_v2_mb05_120x120.pth \
+#       work_dirs/3ddfa_v2_mb05.pth
+#   python tools/test.py configs/3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py \
+#       work_dirs/3ddfa_v2_mb05.pth
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/aflw2000_3d.py'
+]
+
+morphable_model = dict(
+    type='MorphableModel',
+    model_path='bfm/bfm_noneck_v3.pkl',
+    layout='3ddfa_v2',
+    param_stats='bfm/param_mean_std_62d_120x120.pkl',
+    convention='v2')
 
 model = dict(
     type='Face3DRegressor',
@@ -14,10 +25,7 @@ model = dict(
         type='ParamRegressionHead',
         in_channels=512,
         num_params=62,
-        morphable_model=dict(
-            type='MorphableModel',
-            model_path='bfm/bfm_noneck_v3.pkl',
-            layout='3ddfa_v2',
-            param_stats='bfm/param_mean_std_62d_120x120.pkl',
-            convention='v2'),
+        morphable_model=morphable_model,
         loss=dict(type='ParamMSELoss', loss_weight=1.0)))
+
+visualizer = dict(morphable_model=morphable_model)

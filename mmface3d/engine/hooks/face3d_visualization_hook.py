@@ -1,0 +1,73 @@
+"""Writes prediction overlays during validation / testing."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import mmcv
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmface3d.registry import HOOKS
+from mmface3d.structures import Face3DDataSample
+
+
+@HOOKS.register_module()
+class Face3DVisualizationHook(Hook):
+    """Draw predictions on the original images with the runner's visualizer
+    (a :class:`Face3DLocalVisualizer`).
+
+    Args:
+        enable (bool): Draw at all. ``tools/test.py --show-dir`` turns it
+            on. Defaults to False.
+        interval (int): Draw every ``interval``-th batch. Defaults to 1.
+        out_dir (str, optional): Folder for the PNGs, relative to the
+            runner's log dir unless absolute; None sends the drawings to the
+            visualizer's backends instead. Defaults to None.
+        draw_gt (bool): Draw ground-truth landmarks too. Defaults to True.
+        show (bool): Show each drawing in a window. Defaults to False.
+        wait_time (float): Seconds each shown drawing stays. Defaults to 0.
+    """
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 enable: bool = False,
+                 interval: int = 1,
+                 out_dir: Optional[str] = None,
+                 draw_gt: bool = True,
+                 show: bool = False,
+                 wait_time: float = 0.) -> None:
+        self.enable = enable
+        self.interval = interval
+        self.out_dir = out_dir
+        self.draw_gt = draw_gt
+        self.show = show
+        self.wait_time = wait_time
+
+    def _draw(self, runner: Runner, batch_idx: int,
+              outputs: Sequence[Face3DDataSample], phase: str) -> None:
+        if not self.enable or batch_idx % self.interval:
+            return
+        out_dir = None if self.out_dir is None else osp.join(
+            runner.log_dir, self.out_dir)
+        for sample in outputs:
+            img_path = sample.metainfo['img_path']
+            image = mmcv.imread(img_path, channel_order='bgr')
+            name = osp.splitext(osp.basename(img_path))[0]
+            runner.visualizer.add_datasample(
+                f'{phase}_{name}',
+                image,
+                sample,
+                draw_gt=self.draw_gt,
+                show=self.show,
+                wait_time=self.wait_time,
+                out_file=None if out_dir is None else osp.join(
+                    out_dir, f'{name}.png'),
+                step=runner.iter)
+
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
+                       outputs: Sequence[Face3DDataSample]) -> None:
+        self._draw(runner, batch_idx, outputs, 'val')
+
+    def after_test_iter(self, runner: Runner, batch_idx: int,
+                        data_batch: dict,
+                        outputs: Sequence[Face3DDataSample]) -> None:
+        self._draw(runner, batch_idx, outputs, 'test')
