@@ -1,0 +1,253 @@
+"""AFLW2000-3D as released (REFERENCE.md section 1)."""
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from mmface3d.models.morphable import fit_to_params, load_fit_mat
+from mmface3d.registry import DATASETS
+from .base_face_dataset import BaseFaceDataset
+from .landmark_layout import roi_boxes_from_landmarks
+
+# 0-based rows of AFLW2000-3D.list whose line in fan_landmarks_crop120.txt
+# holds only the index (FAN found no face): image02139.jpg, image03862.jpg.
+# The 2DASL paper's "AFLW1998" leaves them out.
+AFLW1998_EXCLUDED = (1081, 1798)
+
+PTS68_FILE = 'AFLW2000-3D.pts68.npy'
+REANNOTATED_FILE = 'AFLW2000-3D-Reannotated.pts68.npy'
+ROI_BOX_FILE = 'AFLW2000-3D_crop.roi_box.npy'
+
+
+@DATASETS.register_module()
+class AFLW2000Dataset(BaseFaceDataset):
+    """AFLW2000-3D: 2000 images with 3DMM fits and 68 landmarks.
+
+    Reads the released layout (``aflw2000_3d/AFLW2000/imageNNNNN.{jpg,mat}``
+    and the ``.npy`` files next to ``ann_file``, all in the order of
+    ``AFLW2000-3D.list``).
+
+    Each sample holds ``img_path``, ``img_id`` (row in
+    ``AFLW2000-3D.list`` and the ``.npy`` files, also for 1998 images),
+    ``roi_box`` (4,) float32, ``gt_landmarks_2d`` (68, 2) float32 image
+    pixels, ``gt_landmarks_3d`` (68, 3) (``gt_landmarks='ori'`` only),
+    ``yaw`` (deg, from ``pose_file``), ``has_3d`` / ``has_2d`` and, when
+    asked for, ``gt_params`` (P,) float32 raw crop params of ``roi_box`` and
+    ``landmarks_2d_input`` (68, 2) float32 image pixels.
+
+    Args:
+        ann_file (str): The image list. Defaults to
+            ``'aflw2000_3d/annotations/AFLW2000-3D.list'``.
+        data_root (str, optional): Data root. Defaults to None.
+        data_prefix (dict): Image folder. Defaults to
+            ``dict(img_path='aflw2000_3d/AFLW2000')``.
+        roi_box (str): ``'released'`` (``AFLW2000-3D_crop.roi_box.npy``) or
+            ``'landmarks'`` (the benchmark rule on the ``gt_landmarks``;
+            with ``'ori'`` it reproduces the released boxes). Defaults to
+            ``'released'``.
+        gt_landmarks (str): ``'ori'`` (``pt3d_68``, with z) or ``'re'`` (the
+            re-annotated 2D landmarks). Defaults to ``'ori'``.
+        num_images (int): 2000, or 1998 to leave out the two images FAN
+            failed on (:data:`AFLW1998_EXCLUDED`). Defaults to 2000.
+        pose_file (str): Yaw file next to ``ann_file``:
+            ``'AFLW2000-3D.pose.npy'`` (from the fits) or
+            ``'AFLW2000-3D-new.pose.npy'`` (AFLW labels). Defaults to the
+            former.
+        with_params (bool): Convert the ``.mat`` fits to ``gt_params``
+            (:func:`~mmface3d.models.morphable.fit_to_params` with the image
+            height; about a second for 2000 files, done once in the data
+            list). Defaults to False.
+        convention (str): Params convention, ``'v1'`` or ``'v2'``.
+            Defaults to ``'v1'``.
+        crop_size (int): Crop side the params refer to. Defaults to 120.
+        n_shape (int): Shape coefficients kept. Defaults to 40.
+        n_exp (int): Expression coefficients kept. Defaults to 10.
+        input_landmarks (str, optional): Landmark list of the detector's
+            points in the released 120x120 crops, in the format of
+            ``fan_landmarks_crop120.txt`` (relative to ``data_root``); they
+            become ``landmarks_2d_input`` in image pixels through the
+            released boxes. Defaults to None.
+        input_crop_size (int): Crop side of ``input_landmarks``. Defaults to
+            120.
+        missing_input (str): What to do with an image whose line in
+            ``input_landmarks`` holds no points: ``'skip'`` the sample (a
+            logged warning; with the released file this gives the 1998
+            images) or ``'keep'`` it without ``landmarks_2d_input`` (and
+            ``has_2d=False``). Either way the names are listed in
+            :attr:`missing_input`. Defaults to ``'skip'``.
+        **kwargs: :class:`BaseFaceDataset` arguments.
+
+    Attributes:
+        missing_input (list[str]): Image names without input landmarks.
+        skipped (dict[str, str]): Image name -> why it was left out (broken
+            image or ``.mat`` file).
+    """
+
+    METAINFO: dict = dict(
+        dataset_name='aflw2000_3d',
+        has_3d=False,
+        has_2d=False,
+        num_landmarks=68)
+
+    def __init__(self,
+                 ann_file: str = 'aflw2000_3d/annotations/AFLW2000-3D.list',
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img_path='aflw2000_3d/AFLW2000'),
+                 roi_box: str = 'released',
+                 gt_landmarks: str = 'ori',
+                 num_images: int = 2000,
+                 pose_file: str = 'AFLW2000-3D.pose.npy',
+                 with_params: bool = False,
+                 convention: str = 'v1',
+                 crop_size: int = 120,
+                 n_shape: int = 40,
+                 n_exp: int = 10,
+                 input_landmarks: Optional[str] = None,
+                 input_crop_size: int = 120,
+                 missing_input: str = 'skip',
+                 **kwargs) -> None:
+        choices = {
+            'roi_box': (roi_box, ('released', 'landmarks')),
+            'gt_landmarks': (gt_landmarks, ('ori', 're')),
+            'num_images': (num_images, (2000, 1998)),
+            'convention': (convention, ('v1', 'v2')),
+            'missing_input': (missing_input, ('skip', 'keep')),
+        }
+        for name, (value, allowed) in choices.items():
+            if value not in allowed:
+                raise ValueError(
+                    f'{name} must be one of {allowed}, got {value!r}')
+        self.roi_box = roi_box
+        self.gt_landmarks = gt_landmarks
+        self.num_images = num_images
+        self.pose_file = pose_file
+        self.with_params = with_params
+        self.convention = convention
+        self.crop_size = crop_size
+        self.n_shape = n_shape
+        self.n_exp = n_exp
+        self.input_landmarks = input_landmarks
+        self.input_crop_size = input_crop_size
+        self.missing_input_policy = missing_input
+        self.skipped: Dict[str, str] = {}
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        metainfo.setdefault('has_3d', with_params)
+        metainfo.setdefault('has_2d', input_landmarks is not None)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            metainfo=metainfo,
+            **kwargs)
+
+    def _load_array(self, name: str, num: int, tail: tuple) -> np.ndarray:
+        path = Path(self.ann_file).parent / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f'{path} does not exist (AFLW2000-3D annotations are expected '
+                f'next to {self.ann_file}; see docs/datasets.md)')
+        array = np.load(path)
+        if array.shape != (num, ) + tail:
+            raise ValueError(f'{path} has shape {array.shape}, expected '
+                             f'{(num, ) + tail} (one row per line of '
+                             f'{self.ann_file})')
+        return array
+
+    def load_data_list(self) -> List[dict]:
+        """Read the list, the annotation arrays and (optionally) the fits and
+        input landmarks into one dict per sample."""
+        self.missing_input, self.skipped = [], {}
+        with open(self.ann_file, encoding='utf-8') as f:
+            names = [line.strip() for line in f if line.strip()]
+        num = len(names)
+        pts68 = self._load_array(PTS68_FILE, num, (3, 68))
+        released = self._load_array(ROI_BOX_FILE, num, (4, ))
+        yaws = self._load_array(self.pose_file, num, ())
+        if self.gt_landmarks == 'ori':
+            landmarks = pts68[:, :2].transpose(0, 2, 1)
+        else:
+            landmarks = self._load_array(REANNOTATED_FILE, num,
+                                         (2, 68)).transpose(0, 2, 1)
+
+        keep = np.ones(num, dtype=bool)
+        if self.num_images == 1998:
+            keep[list(AFLW1998_EXCLUDED)] = False
+        inputs, has_input = None, np.zeros(num, dtype=bool)
+        if self.input_landmarks is not None:
+            inputs, has_input = self._input_landmarks(names, released)
+            keep &= has_input | (self.missing_input_policy == 'keep')
+
+        rows = np.flatnonzero(keep)
+        sizes = None
+        if self.roi_box == 'landmarks' or self.with_params:
+            sizes = self.read_image_sizes([names[i] for i in rows])
+            readable = (sizes > 0).all(1)
+            for i in rows[~readable]:
+                self.skipped[names[i]] = 'unreadable image'
+            rows, sizes = rows[readable], sizes[readable]
+        if self.roi_box == 'released':
+            boxes = released[rows].astype(np.float32)
+        else:
+            boxes = roi_boxes_from_landmarks(
+                landmarks[rows], np.ones((len(rows), 68), dtype=bool), sizes)
+        params = None
+        if self.with_params:
+            params, ok = self._params(names, rows, boxes, sizes[:, 1])
+            rows, boxes, params = rows[ok], boxes[ok], params[ok]
+
+        data_list = []
+        for k, i in enumerate(rows):
+            info = dict(
+                img_path=self.img_path(names[i]),
+                img_id=int(i),
+                roi_box=boxes[k],
+                gt_landmarks_2d=landmarks[i].astype(np.float32),
+                yaw=float(yaws[i]),
+                has_3d=params is not None,
+                has_2d=bool(has_input[i]))
+            if self.gt_landmarks == 'ori':
+                info['gt_landmarks_3d'] = pts68[i].T.astype(np.float32)
+            if params is not None:
+                info['gt_params'] = params[k]
+            if has_input[i]:
+                info['landmarks_2d_input'] = inputs[i]
+            data_list.append(info)
+        return data_list
+
+    def _input_landmarks(self, names: List[str], released: np.ndarray):
+        """(N, 68, 2) image-frame input landmarks (zeros where missing) and
+        (N,) bool: whether the image has them."""
+        points, has = self.read_input_landmarks(self.input_landmarks, names,
+                                                self.missing_input_policy)
+        box = released.astype(np.float64)
+        scale = (box[:, 2:] - box[:, :2]) / self.input_crop_size
+        inputs = points * scale[:, None] + box[:, None, :2]
+        return np.where(has[:, None, None], inputs, 0).astype(np.float32), has
+
+    def _params(self, names: List[str], rows: np.ndarray, boxes: np.ndarray,
+                heights: np.ndarray):
+        """(R, P) float32 crop params of the fits of ``rows`` and (R,) bool:
+        whether the ``.mat`` file was usable."""
+        pose = np.zeros((len(rows), 7))
+        shape = np.zeros((len(rows), self.n_shape))
+        exp = np.zeros((len(rows), self.n_exp))
+        ok = np.ones(len(rows), dtype=bool)
+        for k, i in enumerate(rows):
+            mat = Path(self.img_path(names[i])).with_suffix('.mat')
+            try:
+                fit = load_fit_mat(mat)
+            except (OSError, ValueError) as err:
+                self.skipped[names[i]] = str(err)
+                self.warn(f'skipped {names[i]}: {err}')
+                ok[k] = False
+                continue
+            pose[k] = fit['pose_para'][:7]
+            shape[k] = fit['shape_para'][:self.n_shape]
+            exp[k] = fit['exp_para'][:self.n_exp]
+        params = fit_to_params(
+            torch.from_numpy(pose), torch.from_numpy(shape),
+            torch.from_numpy(exp), torch.from_numpy(boxes.astype(np.float64)),
+            torch.from_numpy(heights.astype(np.float64)), self.n_shape,
+            self.n_exp, self.convention, self.crop_size)
+        return params.numpy().astype(np.float32), ok

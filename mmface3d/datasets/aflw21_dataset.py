@@ -1,0 +1,174 @@
+"""The AFLW 21-point benchmark list of 3DDFA (21,080 faces)."""
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from mmface3d.registry import DATASETS
+from .base_face_dataset import BaseFaceDataset
+from .landmark_layout import bbox_of_visible
+
+PTS21_FILE = 'AFLW_GT_pts21.npy'
+PTS68_FILE = 'AFLW_GT_pts68.npy'
+ROI_BOX_FILE = 'AFLW_GT_crop_roi_box.npy'
+YAW_FILE = 'AFLW_GT_crop_yaws.npy'
+
+
+@DATASETS.register_module()
+class AFLW21Dataset(BaseFaceDataset):
+    """AFLW with its 21 manual landmarks (``-1`` = not annotated), as the
+    3DDFA benchmark lists it.
+
+    ``ann_file`` lists the images; next to it, in the same order:
+    ``AFLW_GT_pts21.npy`` (N, 2, 21) original-image landmarks,
+    ``AFLW_GT_crop_roi_box.npy`` (N, 4) the crop boxes,
+    ``AFLW_GT_crop_yaws.npy`` (N,) yaw in degrees and, optionally, ``AFLW_GT_pts68.npy`` (N, 2+, 68)
+    whose bounding box is the NME normaliser (else the visible 21 points).
+
+    The released images are the crops themselves (``images_are_crops``):
+    the annotations are mapped into each crop's pixels
+    (``x' = (x - sx) * W / (ex - sx)``, same for y with the crop height)
+    and ``roi_box`` becomes the whole crop ``[0, 0, W, H]``, so predictions
+    and ground truth share the crop frame. With original AFLW images set
+    ``images_are_crops=False`` and everything stays in image pixels.
+
+    Each sample holds ``img_path``, ``img_id`` (row of the list),
+    ``roi_box`` (4,) float32, ``gt_landmarks_2d`` (21, 2) float32 (0 where
+    not annotated), ``gt_landmarks_visible`` (21,) bool, ``gt_bbox`` (4,)
+    float32 ``[x0, y0, x1, y1]``, ``yaw`` (deg), ``has_3d=False``,
+    ``has_2d`` and, with ``input_landmarks``, ``landmarks_2d_input``
+    (68, 2).
+
+    Args:
+        ann_file (str): The image list. Defaults to
+            ``'aflw/annotations/AFLW_GT_crop.list'``.
+        data_root (str, optional): Data root. Defaults to None.
+        data_prefix (dict): Image folder. Defaults to
+            ``dict(img_path='aflw/AFLW_GT_crop')``.
+        images_are_crops (bool): Whether the listed images are the crops of
+            the released boxes. Defaults to True.
+        input_landmarks (str, optional): 68-point list of detector points in
+            the listed images' pixels, relative to ``data_root``. Defaults
+            to None.
+        missing_input (str): ``'skip'`` or ``'keep'`` an image without input
+            landmarks. Defaults to ``'skip'``.
+        **kwargs: :class:`BaseFaceDataset` arguments.
+
+    Attributes:
+        missing_input (list[str]): Names without input landmarks.
+        skipped (dict[str, str]): Name -> why it was left out.
+    """
+
+    METAINFO: dict = dict(
+        dataset_name='aflw', has_3d=False, has_2d=False, num_landmarks=21)
+
+    def __init__(self,
+                 ann_file: str = 'aflw/annotations/AFLW_GT_crop.list',
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img_path='aflw/AFLW_GT_crop'),
+                 images_are_crops: bool = True,
+                 input_landmarks: Optional[str] = None,
+                 missing_input: str = 'skip',
+                 **kwargs) -> None:
+        if missing_input not in ('skip', 'keep'):
+            raise ValueError("missing_input must be 'skip' or 'keep', got "
+                             f'{missing_input!r}')
+        self.images_are_crops = images_are_crops
+        self.input_landmarks = input_landmarks
+        self.missing_input_policy = missing_input
+        self.skipped = {}
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        metainfo.setdefault('has_2d', input_landmarks is not None)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            metainfo=metainfo,
+            **kwargs)
+
+    def _load_array(self,
+                    name: str,
+                    num: int,
+                    tail: tuple,
+                    required: bool = True) -> Optional[np.ndarray]:
+        path = Path(self.ann_file).parent / name
+        if not path.is_file():
+            if required:
+                raise FileNotFoundError(
+                    f'{path} does not exist (expected next to '
+                    f'{self.ann_file}; see docs/datasets.md)')
+            return None
+        array = np.load(path)
+        ok = array.ndim == 1 + len(tail) and array.shape[0] == num and all(
+            t is None or t == s for t, s in zip(tail, array.shape[1:]))
+        if not ok or not np.isfinite(array).all():
+            shape = ', '.join('2+' if t is None else str(t) for t in tail)
+            raise ValueError(f'{path} has shape {array.shape}, expected '
+                             f'({num}, {shape}) finite values (one row per '
+                             f'line of {self.ann_file})')
+        return array
+
+    def load_data_list(self) -> List[dict]:
+        """Read the list and the arrays into one dict per face."""
+        self.missing_input, self.skipped = [], {}
+        with open(self.ann_file, encoding='utf-8') as f:
+            names = [line.strip() for line in f if line.strip()]
+        num = len(names)
+        pts21 = self._load_array(PTS21_FILE, num, (2, 21)).transpose(0, 2, 1)
+        boxes = self._load_array(ROI_BOX_FILE, num, (4, )).astype(np.float64)
+        yaws = self._load_array(YAW_FILE, num, ())
+        pts68 = self._load_array(PTS68_FILE, num, (None, 68), required=False)
+        if pts68 is not None and pts68.shape[1] < 2:
+            raise ValueError(f'{PTS68_FILE} must hold x and y rows, got '
+                             f'{pts68.shape}')
+        visible = ~(pts21 == -1).all(2)
+        rows = np.flatnonzero(visible.any(1))
+        for i in np.flatnonzero(~visible.any(1)):
+            self.skipped[names[i]] = 'no annotated point'
+        if len(rows) < num:
+            self.warn(f'{self.ann_file}: {num - len(rows)} faces have no '
+                      'annotated point and are skipped')
+        inputs = None
+        has_input = np.zeros(num, dtype=bool)
+        if self.input_landmarks is not None:
+            inputs, has_input = self.read_input_landmarks(
+                self.input_landmarks, names, self.missing_input_policy)
+            if self.missing_input_policy == 'skip':
+                rows = rows[has_input[rows]]
+
+        points = pts21.astype(np.float64)
+        norm_points = pts68[:, :2].transpose(0, 2, 1).astype(np.float64) \
+            if pts68 is not None else points
+        norm_visible = np.ones(norm_points.shape[:2], dtype=bool) \
+            if pts68 is not None else visible
+        roi = boxes
+        if self.images_are_crops:
+            sizes = self.read_image_sizes([names[i] for i in rows])
+            readable = (sizes > 0).all(1)
+            for i in rows[~readable]:
+                self.skipped[names[i]] = 'unreadable image'
+            rows, sizes = rows[readable], sizes[readable]
+            crop_sizes = np.zeros((num, 2))
+            crop_sizes[rows] = sizes
+            scale = crop_sizes / (boxes[:, 2:] - boxes[:, :2])
+            points = (points - boxes[:, None, :2]) * scale[:, None]
+            norm_points = (norm_points - boxes[:, None, :2]) * scale[:, None]
+            roi = np.concatenate([np.zeros((num, 2)), crop_sizes], axis=1)
+        points = np.where(visible[..., None], points, 0).astype(np.float32)
+        bboxes = bbox_of_visible(norm_points[rows], norm_visible[rows])
+        data_list = []
+        for k, i in enumerate(rows):
+            info = dict(
+                img_path=self.img_path(names[i]),
+                img_id=int(i),
+                roi_box=roi[i].astype(np.float32),
+                gt_landmarks_2d=points[i],
+                gt_landmarks_visible=visible[i],
+                gt_bbox=bboxes[k],
+                yaw=float(yaws[i]),
+                has_3d=False,
+                has_2d=bool(has_input[i]))
+            if has_input[i]:
+                info['landmarks_2d_input'] = inputs[i]
+            data_list.append(info)
+        return data_list

@@ -1,0 +1,124 @@
+"""AFLW-LFPA, the large-pose benchmark of Jourabloo & Liu (CVPR 2016)."""
+from typing import List, Optional
+
+import numpy as np
+
+from mmface3d.registry import DATASETS
+from .base_face_dataset import BaseFaceDataset
+from .landmark_io import load_landmark_file
+from .landmark_layout import bbox_of_visible, roi_boxes_from_landmarks
+
+NUM_POINTS = 34
+
+
+@DATASETS.register_module()
+class AFLWLFPADataset(BaseFaceDataset):
+    """AFLW-LFPA test set: 1299 AFLW images with 34 landmarks; the benchmark
+    scores the visible ones, normalised by their bounding box.
+
+    ``ann_file`` is a landmark list (docs/datasets.md) with 34 points per
+    line in original AFLW image pixels, ``-1,-1`` for a point that is not
+    visible: the image, the 34 points and their visibility are what the
+    release defines for each face.
+
+    Each sample holds ``img_path``, ``img_id`` (entry in ``ann_file``),
+    ``roi_box`` (4,) float32 (benchmark rule on the visible points),
+    ``gt_landmarks_2d`` (34, 2) float32 image pixels (0 where hidden),
+    ``gt_landmarks_visible`` (34,) bool, ``gt_bbox`` (4,) float32
+    ``[x0, y0, x1, y1]`` of the visible points (the NME normaliser is
+    ``sqrt(w * h)`` of it), ``has_3d=False``, ``has_2d`` and, with
+    ``input_landmarks``, ``landmarks_2d_input`` (68, 2).
+
+    Args:
+        ann_file (str): The 34-point list. Defaults to
+            ``'aflw_lfpa/annotations/aflw_lfpa_test.txt'``.
+        data_root (str, optional): Data root. Defaults to None.
+        data_prefix (dict): AFLW image folder the names are relative to.
+            Defaults to ``dict(img_path='aflw_lfpa/images')``.
+        input_landmarks (str, optional): 68-point list of detector points
+            in image pixels (``detect_landmarks.py``), relative to
+            ``data_root``, for the facial landmark map. Defaults to None.
+        missing_input (str): ``'skip'`` or ``'keep'`` an image without input
+            landmarks, see :class:`AFLW2000Dataset`. Defaults to ``'skip'``.
+        **kwargs: :class:`BaseFaceDataset` arguments.
+
+    Attributes:
+        missing_input (list[str]): Names without input landmarks.
+        skipped (dict[str, str]): Name -> why it was left out.
+    """
+
+    METAINFO: dict = dict(
+        dataset_name='aflw_lfpa',
+        has_3d=False,
+        has_2d=False,
+        num_landmarks=NUM_POINTS)
+
+    def __init__(self,
+                 ann_file: str = 'aflw_lfpa/annotations/aflw_lfpa_test.txt',
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img_path='aflw_lfpa/images'),
+                 input_landmarks: Optional[str] = None,
+                 missing_input: str = 'skip',
+                 **kwargs) -> None:
+        if missing_input not in ('skip', 'keep'):
+            raise ValueError("missing_input must be 'skip' or 'keep', got "
+                             f'{missing_input!r}')
+        self.input_landmarks = input_landmarks
+        self.missing_input_policy = missing_input
+        self.skipped = {}
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        metainfo.setdefault('has_2d', input_landmarks is not None)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            metainfo=metainfo,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Read the 34-point list into one dict per face."""
+        self.missing_input, self.skipped = [], {}
+        parsed = load_landmark_file(self.ann_file, NUM_POINTS)
+        if parsed['failed']:
+            raise ValueError(
+                f'{self.ann_file}: lines without landmarks for '
+                f'{parsed["failed"][:5]}; every benchmark face needs its '
+                f'{NUM_POINTS} points')
+        names, points, visible = (parsed['names'], parsed['points'],
+                                  parsed['visible'])
+        empty = ~visible.any(1)
+        if empty.any():
+            raise ValueError(
+                f'{self.ann_file}, line '
+                f'{parsed["line_numbers"][np.argmax(empty)]}: no visible '
+                'point')
+        points = np.where(visible[..., None], points, 0).astype(np.float32)
+        keep = np.ones(len(names), dtype=bool)
+        inputs = has_input = None
+        if self.input_landmarks is not None:
+            inputs, has_input = self.read_input_landmarks(
+                self.input_landmarks, names, self.missing_input_policy)
+            keep &= has_input | (self.missing_input_policy == 'keep')
+        rows = np.flatnonzero(keep)
+        sizes = self.read_image_sizes([names[i] for i in rows])
+        readable = (sizes > 0).all(1)
+        for i in rows[~readable]:
+            self.skipped[names[i]] = 'unreadable image'
+        rows, sizes = rows[readable], sizes[readable]
+        boxes = roi_boxes_from_landmarks(points[rows], visible[rows], sizes)
+        bboxes = bbox_of_visible(points[rows], visible[rows])
+        data_list = []
+        for k, i in enumerate(rows):
+            info = dict(
+                img_path=self.img_path(names[i]),
+                img_id=int(i),
+                roi_box=boxes[k],
+                gt_landmarks_2d=points[i],
+                gt_landmarks_visible=visible[i],
+                gt_bbox=bboxes[k],
+                has_3d=False,
+                has_2d=bool(has_input is not None and has_input[i]))
+            if info['has_2d']:
+                info['landmarks_2d_input'] = inputs[i]
+            data_list.append(info)
+        return data_list

@@ -1,0 +1,206 @@
+"""The base of mmface3d's face datasets: data root resolution, checks shared
+by the loaders and the bad-sample policy."""
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
+
+from mmface3d.utils import get_data_root
+from .landmark_io import load_landmark_file
+from .landmark_layout import read_image_sizes
+from .transforms.errors import FaceDataError
+
+
+def _non_finite_keys(obj: Any, prefix: str = '') -> List[str]:
+    """Names of the floating-point arrays / tensors in ``obj`` (nested dicts,
+    sequences and data elements) that hold NaN or inf."""
+    if isinstance(obj, torch.Tensor):
+        if obj.is_floating_point() and not torch.isfinite(obj).all():
+            return [prefix or '<tensor>']
+        return []
+    if isinstance(obj, np.ndarray):
+        if np.issubdtype(obj.dtype, np.floating) and \
+                not np.isfinite(obj).all():
+            return [prefix or '<array>']
+        return []
+    if isinstance(obj, float):
+        return [] if np.isfinite(obj) else [prefix or '<float>']
+    if isinstance(obj, BaseDataElement):
+        items = obj.all_items()
+    elif isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = ((str(i), v) for i, v in enumerate(obj))
+    else:
+        return []
+    bad = []
+    for key, value in items:
+        bad += _non_finite_keys(value, f'{prefix}.{key}' if prefix else key)
+    return bad
+
+
+class BaseFaceDataset(BaseDataset):
+    """Base class of the face datasets.
+
+    - ``data_root`` is resolved with :func:`mmface3d.utils.get_data_root`
+      (explicit > ``$MMFACE3D_DATA`` > ``<repo>/data``); ``ann_file`` and
+      ``data_prefix`` are relative to it.
+    - Bad samples: in training, a sample whose pipeline raises
+      :class:`~mmface3d.datasets.transforms.errors.FaceDataError` (a missing,
+      corrupt or truncated image, an unusable annotation), returns None, or
+      produces NaN / inf anywhere in its output is logged once (file and
+      reason), recorded in :attr:`bad_samples` and replaced: mmengine's
+      ``BaseDataset.__getitem__`` draws another index of the same dataset,
+      up to ``max_refetch`` times. In ``test_mode`` the error is raised
+      instead, since a benchmark must not silently lose images. Loaders skip
+      samples with unusable annotations while building the data list (with a
+      warning), so a dataset never yields NaN.
+
+    :attr:`bad_samples` lives in the process that ran the pipeline: with
+    dataloader workers each worker keeps its own record; the log lines are
+    the complete report.
+
+    Args:
+        ann_file (str): Annotation file, relative to ``data_root``.
+        data_root (str, optional): Data root. Defaults to None.
+        data_prefix (dict): ``img_path`` prefix, relative to ``data_root``.
+        **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``,
+            ``serialize_data``, ``max_refetch``, ``metainfo``).
+    """
+
+    METAINFO: dict = dict(dataset_name='face', has_3d=False, has_2d=False)
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img_path=''),
+                 **kwargs) -> None:
+        self.bad_samples: Dict[int, str] = {}
+        self.missing_input: List[str] = []
+        super().__init__(
+            ann_file=ann_file,
+            data_root=str(get_data_root(data_root)),
+            data_prefix=data_prefix,
+            **kwargs)
+
+    @property
+    def num_bad_samples(self) -> int:
+        """Samples this process replaced because their pipeline failed."""
+        return len(self.bad_samples)
+
+    def resolve(self, path: Union[str, Path]) -> Path:
+        """``path`` if absolute, else relative to ``data_root``."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else Path(self.data_root) / path
+
+    def img_path(self, name: str) -> str:
+        """The image file of a list entry: ``data_prefix['img_path']/name``."""
+        return str(Path(self.data_prefix['img_path']) / name)
+
+    def warn(self, message: str) -> None:
+        """Log a warning naming this dataset."""
+        print_log(
+            f'{type(self).__name__}: {message}',
+            logger='current',
+            level=logging.WARNING)
+
+    def read_image_sizes(self, names: List[str]) -> np.ndarray:
+        """(N, 2) ``[W, H]`` of the images of ``names`` from their headers;
+        unreadable images are logged and get size 0 (callers drop them)."""
+        sizes, reasons = read_image_sizes([self.img_path(n) for n in names])
+        bad = [(n, r) for n, r in zip(names, reasons) if r]
+        if bad:
+            listed = '; '.join(f'{n} ({r})' for n, r in bad[:5])
+            self.warn(f'skipped {len(bad)} unreadable images: {listed}'
+                      f'{" ..." if len(bad) > 5 else ""}')
+        return sizes
+
+    def read_input_landmarks(self, path: Union[str, Path], names: List[str],
+                             policy: str) -> Tuple[np.ndarray, np.ndarray]:
+        """Read a 68-point landmark list of detector points for ``names``.
+
+        Sets :attr:`missing_input` to the names without points (a line
+        without points, or no line) and logs them.
+
+        Args:
+            path (str | Path): The list, relative to ``data_root``.
+            names (list[str]): The dataset's image names. A line without
+                points may hold a row of ``names`` instead of a name, as
+                ``fan_landmarks_crop120.txt`` does.
+            policy (str): ``'skip'`` or ``'keep'``, for the log line only.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: (N, 68, 2) float32 points as in the
+            file (0 where missing) and (N,) bool, whether the name has them.
+        """
+        path = self.resolve(path)
+        parsed = load_landmark_file(path, num_points=68)
+        index = {name: i for i, name in enumerate(names)}
+        rows = np.array([index.get(n, -1) for n in parsed['names']],
+                        dtype=np.int64)
+        unknown = [n for n, r in zip(parsed['names'], rows) if r < 0]
+        if unknown:
+            self.warn(f'{path}: {len(unknown)} lines name images that are '
+                      f'not in {self.ann_file} (first: {unknown[0]}); '
+                      'ignored')
+        points = np.zeros((len(names), 68, 2), dtype=np.float32)
+        has = np.zeros(len(names), dtype=bool)
+        points[rows[rows >= 0]] = parsed['points'][rows >= 0]
+        has[rows[rows >= 0]] = True
+        self.missing_input = [n for n, h in zip(names, has) if not h]
+        if self.missing_input:
+            failed = ', '.join(f'{key} = {names[int(key)]}' if key.isdigit()
+                               and int(key) < len(names) else key
+                               for key in parsed['failed'])
+            action = 'skipped' if policy == 'skip' else \
+                'kept without landmarks_2d_input'
+            self.warn(f'{path}: {len(self.missing_input)} images have no '
+                      f'input landmarks and are {action}: '
+                      f'{", ".join(self.missing_input[:10])}'
+                      f'{" ..." if len(self.missing_input) > 10 else ""} '
+                      f'(lines without points: {failed or "none"})')
+        return points, has
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on sample ``idx`` under the bad-sample policy.
+
+        Returns:
+            Any: The pipeline output, or None (training only) for a bad
+            sample, which makes ``__getitem__`` draw another index.
+
+        Raises:
+            FaceDataError: In ``test_mode``, for a sample whose pipeline
+                fails or produces NaN / inf.
+        """
+        data_info = self.get_data_info(idx)
+        path = data_info.get('img_path')
+        try:
+            results = self.pipeline(data_info)
+        except FaceDataError as err:
+            if self.test_mode:
+                raise
+            return self._reject(idx, path, err.reason)
+        if results is None:
+            if self.test_mode:
+                raise FaceDataError(path, 'the pipeline returned None')
+            return self._reject(idx, path, 'the pipeline returned None')
+        bad = _non_finite_keys(results)
+        if bad:
+            reason = f'NaN or inf in {", ".join(bad)}'
+            if self.test_mode:
+                raise FaceDataError(path, reason)
+            return self._reject(idx, path, reason)
+        return results
+
+    def _reject(self, idx: int, path: Optional[str], reason: str) -> None:
+        if idx not in self.bad_samples:
+            self.bad_samples[idx] = reason
+            self.warn(f'sample {idx} ({path}) skipped: {reason}; drawing '
+                      f'another one ({len(self.bad_samples)} bad so far)')
+        return None
