@@ -27,7 +27,10 @@ class DumpPredictions(BaseMetric):
         self.out_file = out_file
 
     def process(self, data_batch: dict, data_samples: Sequence) -> None:
-        self.results.append(stack_predictions(data_samples))
+        # One entry per sample: mmengine drops the padding of the last
+        # distributed batch by counting entries.
+        self.results.extend(
+            stack_predictions([sample]) for sample in data_samples)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         merged = {

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from mmface3d.evaluation import Reconstruction3DMetric
+
+# images with square benchmark boxes (so the crop-to-image map is a uniform
+# scale) in all three yaw buckets
+IDS = [0, 2, 1, 14]
+
+
+def rotated_params(params, degrees):
+    """Rotate the face about the model's y axis before projection: a rigid
+    motion of the mesh in the image."""
+    a = np.deg2rad(degrees)
+    ry = np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0],
+                   [np.sin(a), 0, np.cos(a)]], np.float32)
+    params = params.copy()
+    camera = params[:, :12].reshape(-1, 3, 4)
+    camera[:, :, :3] = camera[:, :, :3] @ ry
+    camera[:, :, 3] += [3.0, -2.0, 5.0]
+    params[:, :12] = camera.reshape(-1, 12)
+    return params
+
+
+def evaluate(samples, **kwargs):
+    metric = Reconstruction3DMetric(allow_partial=True, **kwargs)
+    metric.process(None, samples)
+    return metric.evaluate(len(samples))
+
+
+def test_rigidly_moved_face_gives_zero(aflw_ann, gt_predictions,
+                                       make_samples):
+    samples = make_samples(
+        IDS, aflw_ann['names'],
+        pred_params=rotated_params(gt_predictions['params'], 3),
+        roi_box=gt_predictions['roi_boxes'])
+    out = evaluate(samples)
+    assert set(out) == {
+        f'aflw2000/recon_nme_gt40+10_{k}'
+        for k in ('0-30', '30-60', '60-90', 'mean3', 'std3', 'all')
+    }
+    assert out['aflw2000/recon_nme_gt40+10_all'] < 1e-3
+    out = evaluate(samples, distance='corresponding')
+    assert out['aflw2000/recon_nme_corr_gt40+10_all'] < 1e-3
+
+
+def test_correspondence_init_after_10_degrees(aflw_ann, gt_predictions,
+                                              make_samples):
+    samples = make_samples(
+        IDS, aflw_ann['names'],
+        pred_params=rotated_params(gt_predictions['params'], 10),
+        roi_box=gt_predictions['roi_boxes'])
+    out = evaluate(samples, init='correspondence', with_scale=True)
+    assert out['aflw2000/recon_nme_vinit_scaled_gt40+10_all'] < 1e-3
+
+
+def test_shape_error_remains_after_icp(aflw_ann, gt_predictions,
+                                       make_samples):
+    params = gt_predictions['params'].copy()
+    params[:, 12:22] += np.float32(3e5)  # a different face shape
+    samples = make_samples(
+        IDS, aflw_ann['names'], pred_params=rotated_params(params, 10),
+        roi_box=gt_predictions['roi_boxes'])
+    closest = evaluate(samples)['aflw2000/recon_nme_gt40+10_all']
+    corresponding = evaluate(samples, distance='corresponding')[
+        'aflw2000/recon_nme_corr_gt40+10_all']
+    # after the same alignment, the closest point is never farther than the
+    # same vertex
+    assert 0.1 < closest <= corresponding
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="'closest' or 'corresponding'"):
+        Reconstruction3DMetric(distance='nearest')
+    with pytest.raises(ValueError, match="'identity' or 'correspondence'"):
+        Reconstruction3DMetric(init='centroid')
