@@ -206,8 +206,10 @@ class SyntheticFaceDataset(BaseFaceDataset):
             self._face_model = model.to(self.device)
         return self._face_model
 
-    def _close_mouth(self, params: torch.Tensor, vertices: torch.Tensor,
-                     colors: torch.Tensor):
+    def _close_mouth(
+        self, params: torch.Tensor, vertices: torch.Tensor,
+        colors: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Close the mesh's mouth opening with a dark cone.
 
         The BFM surface is open between the lips; a fan of triangles from the

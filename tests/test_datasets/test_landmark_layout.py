@@ -22,8 +22,9 @@ def test_aflw21_to_68_slots():
     visible[0, 2] = False  # left brow right end missing
     out, out_visible = aflw21_to_68(points, visible)
     assert out.shape == (1, 68, 2) and out_visible.shape == (1, 68)
-    # 18 AFLW points fill 21 rows (two midpoints take two rows each)
-    assert out_visible.sum() == 20
+    # 18 AFLW points fill 25 rows (eye centres take four rows, the mouth
+    # centre two); the missing brow point leaves 24
+    assert out_visible.sum() == 24
     assert not out_visible[0, 21] and (out[0, 21] == 0).all()
     np.testing.assert_array_equal(out[0, 30], points[0, 14])  # nose tip
     # the map's eye and mouth centres are the AFLW centres

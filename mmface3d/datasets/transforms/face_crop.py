@@ -14,6 +14,7 @@ from .errors import FaceDataError
 from .geometry import (box_affine, compose_affine, invert_affine,
                        params_box_affine, pixel_affine, transform_params,
                        transform_points)
+from .visibility import read_visibility, zero_hidden
 
 INTERPOLATIONS = {
     'nearest': cv2.INTER_NEAREST,
@@ -40,19 +41,33 @@ class FaceCrop(BaseTransform):
     (:mod:`.geometry`) maps the annotations:
 
     - ``gt_landmarks_2d`` / ``landmarks_2d_input`` (N, 2) and
-      ``gt_landmarks_3d`` (N, 3) from image pixels to crop pixels (z scaled
-      by the mean axis scale);
+      ``gt_landmarks_3d`` (N, 3), any N (68, or the 21 / 34 benchmark
+      points), from image pixels to crop pixels (z scaled by the mean axis
+      scale); rows flagged False in ``gt_landmarks_visible`` /
+      ``landmarks_2d_input_visible`` (:mod:`.visibility`) stay 0;
     - ``gt_params``, given in the crop frame of the incoming ``roi_box`` (as
       :func:`~mmface3d.models.morphable.fit_to_params` converts it), to
       params of the new crop (:func:`.geometry.transform_params`); a stale
       ``gt_params_white`` is removed when they change.
+
+    ``gt_bbox``, the NME normaliser, is left in image pixels, the frame the
+    landmark metrics read it in (they map the ground truth back to the image
+    with ``crop_affine``).
 
     Required Keys:
 
     - img (np.ndarray): (H, W, C) image.
     - roi_box (np.ndarray): (4,) ``[sx, sy, ex, ey]``, when ``box_source``
       is ``'roi_box'`` or ``gt_params`` is present.
-    - the ``landmark_key`` landmarks, when ``box_source='landmarks'``.
+    - the ``landmark_key`` landmarks, when ``box_source='landmarks'`` (only
+      the visible ones count where they have a mask).
+
+    Optional Keys:
+
+    - gt_landmarks_visible (np.ndarray): (K,) bool mask of
+      ``gt_landmarks_2d``.
+    - landmarks_2d_input_visible (np.ndarray): (68,) bool mask of
+      ``landmarks_2d_input``.
 
     Modified Keys:
 
@@ -77,8 +92,8 @@ class FaceCrop(BaseTransform):
         crop_size (int): Side of the square crop. Defaults to 120.
         box_source (str): ``'roi_box'`` (the dataset's box) or
             ``'landmarks'`` (the benchmark rule of
-            :func:`~mmface3d.models.morphable.benchmark_roi_box` on
-            ``landmark_key``). Defaults to ``'roi_box'``.
+            :func:`~mmface3d.models.morphable.benchmark_roi_box` on the
+            visible ``landmark_key`` points). Defaults to ``'roi_box'``.
         landmark_key (str): Image-frame landmarks for
             ``box_source='landmarks'``. Defaults to ``'gt_landmarks_2d'``.
         interpolation (str): ``'nearest'``, ``'bilinear'`` (cv2.INTER_LINEAR),
@@ -203,6 +218,13 @@ class FaceCrop(BaseTransform):
             raise FaceDataError(
                 path, f'{self.landmark_key} must be finite (N, 2+) points, '
                 f'got shape {points.shape}')
+        visible = read_visibility(results, self.landmark_key)
+        if visible is not None:
+            if not visible.any():
+                raise FaceDataError(
+                    path, f'{self.landmark_key} has no visible point to '
+                    'place the crop box on')
+            points = points[visible]
         return benchmark_roi_box(points[:, :2].T[None], width, height)[0]
 
     def _check_box(self, box: np.ndarray, width: int, height: int,
@@ -254,6 +276,7 @@ class FaceCrop(BaseTransform):
                 np.asarray(results[key], dtype=np.float64))[None]
             results[key] = transform_points(points, affine_t)[0].numpy(
             ).astype(np.float32)
+            zero_hidden(results, key)
 
     def _map_params(self, results: dict, source_box: Optional[np.ndarray],
                     affine: np.ndarray, path: Optional[str]) -> None:

@@ -6,6 +6,7 @@ from mmcv.transforms.utils import cache_randomness
 from mmface3d.registry import TRANSFORMS
 from .errors import FaceDataError
 from .landmark_points import FLM_INDICES, select_flm_points
+from .visibility import read_visibility
 
 
 @TRANSFORMS.register_module()
@@ -18,10 +19,19 @@ class LandmarkMap(BaseTransform):
     ``[1, size - 1]`` (``[1, 119]`` for 120x120, as 2DASL does). Two points
     in one pixel give one +1 pixel. It is not normalised.
 
+    Where the landmarks have a visibility mask (``landmarks_2d_input_visible``
+    for ``landmarks_2d_input``, see :mod:`.visibility`), a point is drawn only
+    if its source rows are visible (both rows of a midpoint), so the 0 rows
+    of a 21-point list never reach the map.
+
     Required Keys:
 
     - img (np.ndarray): (H, W, C) crop, for the map size.
     - ``key`` (np.ndarray): (68, 2) crop-frame landmarks.
+
+    Optional Keys:
+
+    - the mask of ``key`` (np.ndarray): (68,) bool.
 
     Added Keys:
 
@@ -60,6 +70,9 @@ class LandmarkMap(BaseTransform):
         points = select_flm_points(landmarks[:, :2])
         if self.sigma > 0:
             points = points + self._noise()
+        visible = read_visibility(results, self.key)
+        if visible is not None:
+            points = points[visible[FLM_INDICES].all(1)]
         if not np.isfinite(points).all():
             raise FaceDataError(path, f'{self.key} holds NaN or inf at FLM '
                                 'points')

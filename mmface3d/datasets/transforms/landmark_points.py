@@ -1,6 +1,9 @@
-"""Index tables of the 68-point (iBUG / 300W) landmark layout.
+"""Index tables of the landmark layouts.
 
-- :data:`FLIP_INDICES_68`: the left/right permutation of a mirrored face.
+- :data:`FLIP_INDICES_68`: the left/right permutation of a mirrored face
+  in the 68-point (iBUG / 300W) layout.
+- :data:`FLIP_INDICES_21`: the same for the 21 AFLW points
+  (:data:`~mmface3d.datasets.landmark_layout.AFLW21_NAMES`).
 - :data:`FLM_INDICES` and :func:`select_flm_points`: the 18 points of the
   2DASL facial landmark map (REFERENCE.md section 4). Three of them are
   midpoints: the two eye centres (between the upper and lower lid points
@@ -13,6 +16,8 @@ from typing import Union
 import numpy as np
 from torch import Tensor
 
+from ..landmark_layout import AFLW21_NAMES
+
 FLIP_INDICES_68 = np.array(
     list(range(16, -1, -1)) +  # jaw line
     list(range(26, 16, -1)) +  # eyebrows
@@ -20,6 +25,20 @@ FLIP_INDICES_68 = np.array(
     [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40] +  # eyes
     [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55] +  # outer lip
     [64, 63, 62, 61, 60, 67, 66, 65],  # inner lip
+    dtype=np.int64)
+
+
+def _mirror_name(name: str) -> str:
+    """The AFLW point name of the mirrored point: every ``left`` and
+    ``right`` token swapped (``left_eye_right`` -> ``right_eye_left``)."""
+    swap = {'left': 'right', 'right': 'left'}
+    return '_'.join(swap.get(token, token) for token in name.split('_'))
+
+
+# A mirror swaps the side of the feature and the side of the point on it,
+# whichever frame (image or subject) the names' sides refer to.
+FLIP_INDICES_21 = np.array(
+    [AFLW21_NAMES.index(_mirror_name(name)) for name in AFLW21_NAMES],
     dtype=np.int64)
 
 # (18, 2): each FLM point is the mean of the two 68-point landmarks named in

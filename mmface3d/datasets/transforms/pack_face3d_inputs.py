@@ -8,17 +8,24 @@ from mmcv.transforms import BaseTransform
 from mmface3d.registry import TRANSFORMS
 from mmface3d.structures import Face3DDataSample
 from .errors import FaceDataError
+from .visibility import read_visibility
 
 DEFAULT_META_KEYS = ('img_path', 'img_id', 'ori_shape', 'img_shape',
                      'roi_box', 'crop_affine', 'yaw', 'flip', 'has_3d',
                      'has_2d')
-# key -> expected trailing shape (None: any length)
+# key -> expected shape (a name: any length)
 DATA_FIELDS = {
-    'gt_params': (None, ),
-    'gt_params_white': (None, ),
-    'gt_landmarks_2d': (68, 2),
+    'gt_params': ('P', ),
+    'gt_params_white': ('P', ),
+    'gt_landmarks_2d': ('K', 2),
     'gt_landmarks_3d': (68, 3),
     'landmarks_2d_input': (68, 2),
+    'gt_bbox': (4, ),
+}
+# masks packed as bool tensors, each checked against its points
+MASK_FIELDS = {
+    'gt_landmarks_visible': 'gt_landmarks_2d',
+    'landmarks_2d_input_visible': 'landmarks_2d_input',
 }
 
 
@@ -35,8 +42,13 @@ class PackFace3DInputs(BaseTransform):
     Optional Keys:
 
     - landmark_map (np.ndarray): (H, W), appended as the last channel.
-    - gt_params, gt_params_white (P,), gt_landmarks_2d (68, 2),
-      gt_landmarks_3d (68, 3), landmarks_2d_input (68, 2): data fields.
+    - gt_params, gt_params_white (P,), gt_landmarks_2d (68, 2) or (K, 2)
+      (benchmark points), gt_landmarks_3d (68, 3), landmarks_2d_input
+      (68, 2), gt_bbox (4,) (``[x0, y0, x1, y1]`` image pixels, the NME
+      normaliser): float32 data fields.
+    - gt_landmarks_visible (K,), landmarks_2d_input_visible (68,): bool
+      data fields, the masks of ``gt_landmarks_2d`` / ``landmarks_2d_input``
+      (which must then be present).
     - the ``meta_keys`` present.
 
     Added Keys:
@@ -52,8 +64,8 @@ class PackFace3DInputs(BaseTransform):
 
     Raises:
         FaceDataError: The image, the map or an annotation holds NaN or inf,
-            or an annotation has the wrong shape (the error names
-            ``img_path`` and the key).
+            an annotation has the wrong shape, or a mask is not one bool per
+            row of its points (the error names ``img_path`` and the key).
     """
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
@@ -83,14 +95,25 @@ class PackFace3DInputs(BaseTransform):
                 continue
             value = np.asarray(results[key], dtype=np.float32)
             if value.ndim != len(shape) or any(
-                    want is not None and got != want
+                    isinstance(want, int) and got != want
                     for got, want in zip(value.shape, shape)):
                 raise FaceDataError(
                     path, f'{key} has shape {value.shape}, expected '
-                    f'{tuple("P" if s is None else s for s in shape)}')
+                    f'({", ".join(map(str, shape))}'
+                    f'{"," if len(shape) == 1 else ""})')
             if not np.isfinite(value).all():
                 raise FaceDataError(path, f'{key} holds NaN or inf')
             data_sample.set_field(torch.from_numpy(value), key)
+        for key, points_key in MASK_FIELDS.items():
+            if key not in results:
+                continue
+            if points_key not in results:
+                raise FaceDataError(
+                    path, f'{key} is given without the {points_key} it '
+                    'flags')
+            data_sample.set_field(
+                torch.from_numpy(read_visibility(results, points_key).copy()),
+                key)
         data_sample.set_metainfo(
             {key: results[key]
              for key in self.meta_keys if key in results})

@@ -1,5 +1,5 @@
 """Horizontal flip of a face crop, its landmarks and its 3DMM params."""
-from typing import Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -10,7 +10,12 @@ from mmface3d.registry import TRANSFORMS
 from .face_crop import POINT_KEYS
 from .face_mirror import FaceMirror, get_face_mirror
 from .geometry import compose_affine, flip_affine
-from .landmark_points import FLIP_INDICES_68
+from .landmark_points import FLIP_INDICES_21, FLIP_INDICES_68
+from .visibility import VISIBILITY_KEYS, read_visibility
+
+# Layouts whose mirror permutation is known: 68-point iBUG and 21-point
+# AFLW. The 34 AFLW-LFPA points have no documented order, so none is assumed.
+DEFAULT_FLIP_INDICES = {68: FLIP_INDICES_68, 21: FLIP_INDICES_21}
 
 
 @TRANSFORMS.register_module()
@@ -20,9 +25,23 @@ class RandomFlip(BaseTransform):
     Place it after :class:`FaceCrop` and before :class:`LandmarkMap`: it
     works in the frame of the current ``img`` (width W), where a point maps
     as ``x -> W - x`` (pixel-corner coordinates, see :mod:`.geometry`), and
-    68-point landmarks are renumbered by
-    :data:`~.landmark_points.FLIP_INDICES_68` so that index 36 stays the
-    image-left eye corner. ``gt_params`` are mirrored by
+    landmarks are renumbered by the mirror permutation of their layout,
+    looked up by their point count K in ``flip_indices``:
+    :data:`~.landmark_points.FLIP_INDICES_68` for 68 points (so index 36
+    stays the image-left eye corner) and
+    :data:`~.landmark_points.FLIP_INDICES_21` for the 21 AFLW points. A K
+    with no permutation is an error, never a guess. The visibility masks
+    ``gt_landmarks_visible`` / ``landmarks_2d_input_visible`` move with
+    their points, and hidden rows stay 0.
+
+    A 21-point in-the-wild list placed in the 68 rows
+    (:func:`~mmface3d.datasets.landmark_layout.aflw21_to_68`) holds each eye
+    centre in two lid rows (37 / 40, 43 / 46) that the 68-point mirror does
+    not send onto each other's pair (37 <-> 44, 40 <-> 47), so a flipped
+    sample has the two eye centres hidden: the landmark map leaves them out
+    rather than misplace them.
+
+    ``gt_params`` are mirrored by
     :class:`~.face_mirror.FaceMirror`: the pose exactly (yaw and roll change
     sign), shape and expression by a least-squares re-fit to the mirrored
     mesh, so the flipped params reproduce the flipped landmarks. The
@@ -37,7 +56,9 @@ class RandomFlip(BaseTransform):
 
     - img
     - gt_landmarks_2d, gt_landmarks_3d, landmarks_2d_input (optional,
-      (68, D))
+      (K, D), K a key of ``flip_indices``)
+    - gt_landmarks_visible, landmarks_2d_input_visible (optional, (K,)
+      bool)
     - gt_params (optional)
     - crop_affine (optional): composed with the mirror.
     - flip: toggled when flipped (False is written when absent).
@@ -62,6 +83,12 @@ class RandomFlip(BaseTransform):
         crop_size (int): Crop side of the params convention. Defaults to
             120.
         data_root (str, optional): Explicit data root. Defaults to None.
+        flip_indices (dict[int, Sequence[int]], optional): Extra or
+            replacement mirror permutations, keyed by the point count K:
+            ``perm[k]`` is the old index of the point that becomes point k.
+            Each must be an involution of ``range(K)``. Merged over the
+            defaults ``{68: FLIP_INDICES_68, 21: FLIP_INDICES_21}``.
+            Defaults to None.
     """
 
     def __init__(self,
@@ -71,7 +98,9 @@ class RandomFlip(BaseTransform):
                  vertex_ids: Optional[str] = None,
                  convention: str = 'v1',
                  crop_size: int = 120,
-                 data_root: Optional[str] = None) -> None:
+                 data_root: Optional[str] = None,
+                 flip_indices: Optional[Dict[int, Sequence[int]]] = None
+                 ) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         if convention not in ('v1', 'v2'):
@@ -86,6 +115,18 @@ class RandomFlip(BaseTransform):
         self.convention = convention
         self.crop_size = crop_size
         self.data_root = data_root
+        self.flip_indices = flip_indices
+        self.permutations = dict(DEFAULT_FLIP_INDICES)
+        for num, perm in (flip_indices or {}).items():
+            perm = np.asarray(perm, dtype=np.int64)
+            if perm.shape != (num, ) or \
+                    not np.array_equal(np.sort(perm), np.arange(num)) or \
+                    not np.array_equal(perm[perm], np.arange(num)):
+                raise ValueError(
+                    f'flip_indices[{num}] must be a permutation of '
+                    f'range({num}) that is its own inverse (a mirror pairs '
+                    f'points), got {perm.tolist()}')
+            self.permutations[num] = perm
 
     @property
     def mirror(self) -> FaceMirror:
@@ -104,18 +145,22 @@ class RandomFlip(BaseTransform):
         if not self._do_flip():
             results.setdefault('flip', False)
             return results
+        # permutations and masks are all checked before anything changes
+        layouts = {
+            key: (self._permutation(results, key),
+                  read_visibility(results, key))
+            for key in POINT_KEYS if key in results
+        }
         img = results['img']
         width = img.shape[1]
         results['img'] = np.ascontiguousarray(img[:, ::-1])
-        for key in POINT_KEYS:
-            if key not in results:
-                continue
+        for key, (perm, visible) in layouts.items():
             points = np.array(results[key], dtype=np.float32)
-            if points.ndim != 2 or points.shape[0] != 68:
-                raise ValueError(f'{results.get("img_path")}: {key} must be '
-                                 f'(68, D) to be flipped, got {points.shape}')
             points[:, 0] = width - points[:, 0]
-            results[key] = points[FLIP_INDICES_68]
+            results[key] = points[perm]
+            if visible is not None:
+                results[VISIBILITY_KEYS[key]] = visible[perm]
+                results[key][~visible[perm]] = 0
         if 'gt_params' in results:
             params = torch.as_tensor(
                 np.asarray(results['gt_params'], dtype=np.float64))[None]
@@ -132,9 +177,26 @@ class RandomFlip(BaseTransform):
         results['flip'] = not results.get('flip', False)
         return results
 
+    def _permutation(self, results: dict, key: str) -> np.ndarray:
+        """The mirror permutation of the ``results[key]`` layout."""
+        path = results.get('img_path')
+        points = np.asarray(results[key])
+        if points.ndim != 2 or points.shape[1] < 2:
+            raise ValueError(f'{path}: {key} must be (K, D) points to be '
+                             f'flipped, got {points.shape}')
+        num = points.shape[0]
+        if num not in self.permutations:
+            raise ValueError(
+                f'{path}: {key} has {num} points and RandomFlip knows no '
+                f'left-right permutation of a {num}-point layout (known: '
+                f'{sorted(self.permutations)}); pass flip_indices={{{num}: '
+                '[...]}} or set prob=0 for this dataset')
+        return self.permutations[num]
+
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
                 f'morphable_model={self.morphable_model}, '
                 f"symlist='{self.symlist}', vertex_ids={self.vertex_ids!r}, "
                 f"convention='{self.convention}', "
-                f'crop_size={self.crop_size}, data_root={self.data_root!r})')
+                f'crop_size={self.crop_size}, data_root={self.data_root!r}, '
+                f'flip_indices={self.flip_indices})')

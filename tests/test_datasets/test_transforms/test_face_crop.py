@@ -240,3 +240,54 @@ def test_arguments_and_repr():
     out = FaceCrop(interpolation='area')(
         dict(img=img, roi_box=np.array([0, 0, 60, 60])))
     assert out['img'].shape == (120, 120, 3)
+
+
+def test_benchmark_points_with_hidden_rows():
+    """K-point ground truth (21 here) maps like any points; hidden rows stay
+    0 and ``gt_bbox`` (image pixels, as the metrics read it) is carried."""
+    rng = np.random.default_rng(5)
+    pts21 = rng.uniform(120, 280, (21, 2)).astype(np.float32)
+    visible = np.ones(21, bool)
+    visible[[12, 16, 20]] = False
+    pts21[~visible] = 0
+    input68 = rng.uniform(120, 280, (68, 2)).astype(np.float32)
+    input_visible = np.zeros(68, bool)
+    input_visible[[17, 19, 30, 37, 40]] = True
+    input68[~input_visible] = 0
+    bbox = np.array([130., 140., 270., 275.], np.float32)
+    out = FaceCrop()(dict(
+        img=np.zeros((400, 400, 3), np.uint8),
+        roi_box=np.array([100., 100., 300., 300.]),
+        gt_landmarks_2d=pts21.copy(), gt_landmarks_visible=visible.copy(),
+        gt_bbox=bbox.copy(), landmarks_2d_input=input68.copy(),
+        landmarks_2d_input_visible=input_visible.copy()))
+    # x_crop = (x - 100) * 120 / 200
+    np.testing.assert_allclose(out['gt_landmarks_2d'][visible],
+                               (pts21[visible] - 100) * 0.6, rtol=1e-6)
+    assert (out['gt_landmarks_2d'][~visible] == 0).all()
+    np.testing.assert_allclose(out['landmarks_2d_input'][input_visible],
+                               (input68[input_visible] - 100) * 0.6,
+                               rtol=1e-6)
+    assert (out['landmarks_2d_input'][~input_visible] == 0).all()
+    np.testing.assert_array_equal(out['gt_bbox'], bbox)
+    np.testing.assert_array_equal(out['gt_landmarks_visible'], visible)
+    np.testing.assert_array_equal(out['landmarks_2d_input_visible'],
+                                  input_visible)
+
+
+def test_box_from_visible_landmarks_only():
+    """The benchmark rule on the visible points (100..200 square): centre
+    150, side sqrt(2) * 100 = 141.42, start round(79.29) = 79, end 79 +
+    round(141.42) = 220; the hidden rows at 0 do not count."""
+    pts = np.zeros((34, 2))
+    visible = np.zeros(34, bool)
+    pts[:4] = [[100, 100], [200, 100], [100, 200], [200, 200]]
+    visible[:4] = True
+    out = FaceCrop(box_source='landmarks')(dict(
+        img=np.zeros((400, 400, 3), np.uint8), gt_landmarks_2d=pts,
+        gt_landmarks_visible=visible))
+    np.testing.assert_array_equal(out['roi_box'], [79, 79, 220, 220])
+    with pytest.raises(FaceDataError, match='a.jpg.*no visible point'):
+        FaceCrop(box_source='landmarks')(dict(
+            img=np.zeros((400, 400, 3), np.uint8), gt_landmarks_2d=pts,
+            gt_landmarks_visible=np.zeros(34, bool), img_path='a.jpg'))

@@ -1,9 +1,11 @@
-"""The facial landmark map, checked on the released FAN points."""
+"""The facial landmark map, checked on the released FAN points and on
+masked 21-point lists."""
 import math
 
 import numpy as np
 import pytest
 
+from mmface3d.datasets.landmark_layout import aflw21_to_68
 from mmface3d.datasets.transforms import LandmarkMap
 from mmface3d.datasets.transforms.errors import FaceDataError
 
@@ -87,3 +89,37 @@ def test_landmark_map_errors():
                            landmarks_2d_input=np.zeros((21, 2))))
     assert repr(LandmarkMap(sigma=1.0)) == \
         "LandmarkMap(key='landmarks_2d_input', sigma=1.0)"
+
+
+def test_landmark_map_skips_hidden_rows():
+    """21 AFLW points in the 68 rows: each visible AFLW point with a map
+    point is drawn at its own pixel, hidden ones and the 0 rows are not."""
+    k = np.arange(21)
+    pts21 = np.stack([10.5 + 5 * k, 20.5 + 4 * k], 1)
+    visible21 = ~np.isin(k, [2, 7])  # left brow right end, left eye centre
+    pts68, visible68 = aflw21_to_68(pts21[None], visible21[None])
+    # the AFLW points the map reads: all but the ears (12, 16) and chin (20)
+    drawn = [i for i in range(21)
+             if i not in (12, 16, 20) and visible21[i]]
+    want = {(20 + 4 * i, 10 + 5 * i) for i in drawn}
+    out = LandmarkMap()(dict(img=np.zeros((120, 120, 3)),
+                             landmarks_2d_input=pts68[0],
+                             landmarks_2d_input_visible=visible68[0]))
+    assert set(zip(*np.nonzero(out['landmark_map'] == 1))) == want
+    # a midpoint needs both rows: hide row 66 and the mouth centre goes
+    visible = visible68[0].copy()
+    visible[66] = False
+    out = LandmarkMap()(dict(img=np.zeros((120, 120, 3)),
+                             landmarks_2d_input=pts68[0],
+                             landmarks_2d_input_visible=visible))
+    assert set(zip(*np.nonzero(out['landmark_map'] == 1))) == \
+        want - {(20 + 4 * 18, 10 + 5 * 18)}
+    # nothing visible: an all -1 map
+    out = LandmarkMap(sigma=2.0)(dict(
+        img=np.zeros((120, 120, 3)), landmarks_2d_input=pts68[0],
+        landmarks_2d_input_visible=np.zeros(68, bool)))
+    assert (out['landmark_map'] == -1).all()
+    with pytest.raises(FaceDataError, match=r'landmarks_2d_input_visible'):
+        LandmarkMap()(dict(img=np.zeros((120, 120, 3)),
+                           landmarks_2d_input=pts68[0],
+                           landmarks_2d_input_visible=visible68[0, :21]))

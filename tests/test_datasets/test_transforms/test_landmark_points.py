@@ -2,7 +2,9 @@
 import numpy as np
 import torch
 
-from mmface3d.datasets.transforms.landmark_points import (FLIP_INDICES_68,
+from mmface3d.datasets.landmark_layout import AFLW21_TO_68
+from mmface3d.datasets.transforms.landmark_points import (FLIP_INDICES_21,
+                                                          FLIP_INDICES_68,
                                                           FLM_WEIGHTS,
                                                           select_flm_points)
 
@@ -16,6 +18,20 @@ def test_flip_indices_is_an_involution():
              59: 55, 60: 64, 62: 62, 66: 66, 67: 65}
     for i, j in pairs.items():
         assert FLIP_INDICES_68[i] == j and FLIP_INDICES_68[j] == i
+
+
+
+def test_flip_indices_21_pairs_the_aflw_points():
+    # brows 0-2 | 3-5, eyes 6-8 | 9-11, ears 12 | 16, nose 13 14 15,
+    # mouth 17 18 19, chin 20 (AFLW21_NAMES)
+    expected = [5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 16, 15, 14, 13, 12,
+                19, 18, 17, 20]
+    np.testing.assert_array_equal(FLIP_INDICES_21, expected)
+    # the points that sit in one 68-point row mirror as those rows do
+    for k, rows in AFLW21_TO_68.items():
+        mirror_rows = AFLW21_TO_68[FLIP_INDICES_21[k]]
+        if len(rows) == 1:
+            assert FLIP_INDICES_68[rows[0]] == mirror_rows[0], k
 
 
 def test_select_flm_points_numpy_and_torch():

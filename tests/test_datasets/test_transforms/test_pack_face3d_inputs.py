@@ -55,18 +55,23 @@ def test_pack_three_and_four_channels():
 
 
 @pytest.mark.parametrize('key', ['img', 'landmark_map', 'gt_params',
-                                 'gt_landmarks_3d'])
+                                 'gt_landmarks_3d', 'gt_bbox'])
 def test_nan_is_rejected_with_the_file(key):
-    res = results(landmark_map=np.zeros((120, 120), np.float32))
+    res = results(landmark_map=np.zeros((120, 120), np.float32),
+                  gt_bbox=np.array([1, 2, 30, 40], np.float32))
     res[key] = np.array(res[key], dtype=np.float32)
-    res[key].reshape(-1)[5] = np.nan
+    res[key].reshape(-1)[3] = np.nan
     with pytest.raises(FaceDataError, match=f'a/b.jpg.*{key}'):
         PackFace3DInputs()(res)
 
 
 def test_wrong_shapes_are_rejected():
-    with pytest.raises(FaceDataError, match=r'gt_landmarks_2d.*\(68, 2\)'):
-        PackFace3DInputs()(results(gt_landmarks_2d=np.zeros((21, 2))))
+    with pytest.raises(FaceDataError, match=r'gt_landmarks_2d.*\(K, 2\)'):
+        PackFace3DInputs()(results(gt_landmarks_2d=np.zeros((21, 3))))
+    with pytest.raises(FaceDataError, match=r'gt_landmarks_3d.*\(68, 3\)'):
+        PackFace3DInputs()(results(gt_landmarks_3d=np.zeros((21, 3))))
+    with pytest.raises(FaceDataError, match=r'gt_bbox.*\(4,\)'):
+        PackFace3DInputs()(results(gt_bbox=np.zeros((2, 2))))
     with pytest.raises(FaceDataError, match='landmark_map'):
         PackFace3DInputs()(results(landmark_map=np.zeros((60, 60))))
 
@@ -99,3 +104,38 @@ def test_pipeline_from_config_names(data_root):
     assert inputs[:3].abs().max() <= 127.5 / 128
     assert set(inputs[3].unique().tolist()) == {-1.0, 1.0}
     assert out['data_samples'].crop_affine.shape == (2, 3)
+
+
+def test_pack_benchmark_fields():
+    """K-point ground truth, its mask, the normalising box and the input
+    mask become tensors of the data sample (masks as bool)."""
+    gt = np.arange(42, dtype=np.float32).reshape(21, 2)
+    visible = np.arange(21) % 4 > 0
+    input_visible = np.arange(68) < 30
+    packed = PackFace3DInputs()(results(
+        gt_landmarks_2d=gt, gt_landmarks_visible=visible,
+        gt_bbox=np.array([1, 2, 30, 40], np.float64),
+        landmarks_2d_input_visible=input_visible))
+    sample = packed['data_samples']
+    assert sample.gt_landmarks_2d.shape == (21, 2)
+    torch.testing.assert_close(sample.gt_landmarks_2d, torch.from_numpy(gt))
+    assert sample.gt_landmarks_visible.dtype == torch.bool
+    assert sample.gt_landmarks_visible.tolist() == visible.tolist()
+    assert sample.landmarks_2d_input_visible.dtype == torch.bool
+    assert sample.landmarks_2d_input_visible.tolist() == \
+        input_visible.tolist()
+    assert sample.gt_bbox.dtype == torch.float32
+    assert sample.gt_bbox.tolist() == [1, 2, 30, 40]
+
+
+def test_bad_masks_are_rejected():
+    with pytest.raises(FaceDataError, match=r'a/b\.jpg.*gt_landmarks_visible'
+                       r'.*\(68,\) bool'):
+        PackFace3DInputs()(results(gt_landmarks_visible=np.ones(21, bool)))
+    with pytest.raises(FaceDataError, match='landmarks_2d_input_visible.*'
+                       'bool'):
+        PackFace3DInputs()(results(landmarks_2d_input_visible=np.ones(68)))
+    res = results(landmarks_2d_input_visible=np.ones(68, bool))
+    del res['landmarks_2d_input']
+    with pytest.raises(FaceDataError, match='without the landmarks_2d_input'):
+        PackFace3DInputs()(res)

@@ -8,7 +8,8 @@ import torch
 
 from mmface3d.datasets.transforms import FaceCrop, RandomFlip
 from mmface3d.datasets.transforms.geometry import transform_points
-from mmface3d.datasets.transforms.landmark_points import FLIP_INDICES_68
+from mmface3d.datasets.transforms.landmark_points import (FLIP_INDICES_21,
+                                                          FLIP_INDICES_68)
 
 
 def crop_sample(seed=0):
@@ -73,14 +74,106 @@ def test_no_flip_and_errors():
     np.testing.assert_array_equal(out['img'], img)
     with pytest.raises(ValueError, match='before LandmarkMap'):
         RandomFlip(prob=1.0)(dict(crop_sample(), landmark_map=np.zeros(1)))
-    with pytest.raises(ValueError, match=r'\(68, D\)'):
+    with pytest.raises(ValueError, match=r'\(K, D\)'):
         RandomFlip(prob=1.0)(dict(img=np.zeros((5, 5, 3)),
-                                  gt_landmarks_2d=np.zeros((21, 2))))
+                                  gt_landmarks_2d=np.zeros(21)))
     with pytest.raises(ValueError, match='prob'):
         RandomFlip(prob=2.0)
     np.random.seed(0)
     flips = [RandomFlip(prob=0.5)(crop_sample())['flip'] for _ in range(200)]
     assert 70 < sum(flips) < 130
+
+
+def benchmark_sample(seed=0):
+    """A crop with 21-point ground truth (left ear 12 hidden) and 68 input
+    rows of which five are visible, hidden rows at 0 as datasets give."""
+    rng = np.random.default_rng(seed)
+    gt = rng.uniform(10, 110, (21, 2)).astype(np.float32)
+    gt_visible = np.arange(21) != 12
+    gt[~gt_visible] = 0
+    inputs = rng.uniform(10, 110, (68, 2)).astype(np.float32)
+    input_visible = np.isin(np.arange(68), [17, 30, 36, 37, 40])
+    inputs[~input_visible] = 0
+    return dict(
+        img=rng.integers(0, 256, (120, 120, 3), dtype=np.uint8),
+        gt_landmarks_2d=gt, gt_landmarks_visible=gt_visible,
+        gt_bbox=np.array([5., 6., 100., 110.], np.float32),
+        landmarks_2d_input=inputs, landmarks_2d_input_visible=input_visible,
+        crop_affine=np.array([[0.5, 0.1, 3.], [-0.1, 0.5, 4.]], np.float32))
+
+
+def test_flip_21_points_and_masks():
+    sample = benchmark_sample()
+    before = {k: np.copy(v) for k, v in sample.items()}
+    out = RandomFlip(prob=1.0)(sample)
+    gt = out['gt_landmarks_2d']
+    # new 0 (left brow left end) is the mirrored old 5 (right brow right end)
+    np.testing.assert_allclose(gt[0], [120 - before['gt_landmarks_2d'][5, 0],
+                                       before['gt_landmarks_2d'][5, 1]])
+    # the nose centre (14) keeps its index
+    np.testing.assert_allclose(gt[14, 0],
+                               120 - before['gt_landmarks_2d'][14, 0])
+    # the hidden left ear becomes the hidden right ear, still at 0
+    assert out['gt_landmarks_visible'].tolist() == \
+        [k != 16 for k in range(21)]
+    np.testing.assert_array_equal(gt[16], [0, 0])
+    # input rows 17, 30, 36, 37, 40 -> 26, 30, 45, 44, 47
+    assert np.flatnonzero(out['landmarks_2d_input_visible']).tolist() == \
+        [26, 30, 44, 45, 47]
+    np.testing.assert_allclose(
+        out['landmarks_2d_input'][45],
+        [120 - before['landmarks_2d_input'][36, 0],
+         before['landmarks_2d_input'][36, 1]])
+    hidden = ~out['landmarks_2d_input_visible']
+    assert (out['landmarks_2d_input'][hidden] == 0).all()
+    np.testing.assert_array_equal(out['gt_bbox'], before['gt_bbox'])
+    again = RandomFlip(prob=1.0)(out)
+    for key, value in before.items():
+        np.testing.assert_allclose(again[key], value, atol=1e-5, err_msg=key)
+
+
+def test_flipped_21_points_map_back_to_mirror_partners():
+    """Through the flipped crop_affine, new point k maps back to where the
+    image shows old point FLIP_INDICES_21[k]: a metric that maps ground
+    truth back to the image sees the relabelled points."""
+    sample = benchmark_sample(1)
+    img_pts = np.random.default_rng(6).uniform(0, 200, (21, 2))
+    sample['gt_landmarks_visible'] = np.ones(21, bool)
+    sample['gt_landmarks_2d'] = transform_points(
+        torch.from_numpy(img_pts)[None],
+        torch.from_numpy(sample['crop_affine']).double()[None])[0].numpy()
+    out = RandomFlip(prob=1.0)(sample)
+    affine = out['crop_affine'].astype(np.float64)
+    back = (out['gt_landmarks_2d'] - affine[:, 2]) @ np.linalg.inv(
+        affine[:, :2]).T
+    np.testing.assert_allclose(back, img_pts[FLIP_INDICES_21], atol=1e-3)
+
+
+def test_unknown_layout_is_an_error():
+    sample = dict(img=np.zeros((120, 120, 3), np.uint8), img_path='l.jpg',
+                  gt_landmarks_2d=np.ones((34, 2), np.float32),
+                  gt_landmarks_visible=np.ones(34, bool),
+                  landmarks_2d_input=np.ones((68, 2), np.float32))
+    with pytest.raises(ValueError, match=r'l\.jpg.*34 points.*34-point '
+                       r'layout.*flip_indices'):
+        RandomFlip(prob=1.0)(sample)
+    # nothing was flipped half-way
+    np.testing.assert_array_equal(sample['landmarks_2d_input'], 1)
+    assert 'flip' not in sample
+    # neighbours swapped: 0 <-> 1, 2 <-> 3, ...
+    swap = np.arange(34).reshape(17, 2)[:, ::-1].ravel()
+    sample['gt_landmarks_2d'] = np.arange(68, dtype=np.float32).reshape(34, 2)
+    out = RandomFlip(prob=1.0, flip_indices={34: swap.tolist()})(sample)
+    np.testing.assert_allclose(out['gt_landmarks_2d'][0], [120 - 2, 3])
+    assert 'flip_indices={34: [1, 0, 3, 2' in repr(
+        RandomFlip(flip_indices={34: swap.tolist()}))
+
+
+@pytest.mark.parametrize('perm', [[1, 2, 0], [0, 1], [0, 1, 3]])
+def test_bad_flip_indices(perm):
+    with pytest.raises(ValueError, match=r'flip_indices\[3\].*its own '
+                       'inverse'):
+        RandomFlip(flip_indices={3: perm})
 
 
 @pytest.mark.parametrize('flip_prob', [0.0, 1.0])

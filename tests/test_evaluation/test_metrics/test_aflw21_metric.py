@@ -8,15 +8,15 @@ from mmface3d.evaluation import AFLW21Metric
 
 def sample(shift, yaw, with_visible=True):
     """21 points with a 40 x 10 bbox (normaliser 20); the 68 predicted
-    landmarks put every mapped AFLW point at ``gt + shift`` (two-row points
-    as the mean of two rows); the left ear is hidden."""
+    landmarks put every mapped AFLW point at ``gt + shift`` (multi-row
+    points as the mean of their rows); the left ear is hidden."""
     gt = np.stack([np.linspace(0, 40, 21), np.linspace(0, 10, 21)], 1)
     gt[12] = [500.0, 500.0]  # hidden: would blow up the bbox if counted
     pred = np.zeros((68, 3))
     for point, rows in AFLW21_TO_68.items():
-        for sign, row in zip((1, -1), rows):
-            pred[row, :2] = gt[point] + shift + (sign * 2.0 if len(rows) == 2
-                                                 else 0.0)
+        signs = np.resize([1.0, -1.0], len(rows)) if len(rows) > 1 else [0]
+        for sign, row in zip(signs, rows):
+            pred[row, :2] = gt[point] + shift + sign * 2.0
     visible = np.ones(21, dtype=bool)
     visible[12] = False
     data = dict(
