@@ -2,11 +2,24 @@
 # BGR crop plus the 18-point facial landmark map (4 channels), layer4 with
 # stride 1 and a 7x7 / stride-2 average pool before the 2048 -> 62 fc, as in
 # the released code; parameters in the 3DDFA v1 convention and whitening.
-# Released weights: python tools/model_converters/twodasl_to_mmface3d.py \
-#     2DASL_checkpoint_epoch_allParams_stage2.pth.tar \
-#     work_dirs/converted/2dasl_r50_released_120x120.pth
-# then set `load_from` to the converted file.
-_base_ = ['../_base_/default_runtime.py']
+# Evaluated as the paper does on "AFLW1998": the landmark map comes from the
+# FAN points of fan_landmarks_crop120.txt, which has none for 2 images.
+# Released weights (not distributed with mmface3d):
+#   python tools/model_converters/twodasl_to_mmface3d.py \
+#       2DASL_checkpoint_epoch_allParams_stage2.pth.tar \
+#       work_dirs/2dasl_r50_released.pth
+#   python tools/test.py configs/2dasl/2dasl_r50_released_120x120.py \
+#       work_dirs/2dasl_r50_released.pth
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/aflw2000_3d.py'
+]
+
+morphable_model = dict(
+    type='MorphableModel',
+    model_path='bfm',
+    layout='3ddfa',
+    param_stats='bfm/param_whitening.pkl',
+    convention='v1')
 
 model = dict(
     type='Face3DRegressor',
@@ -22,10 +35,23 @@ model = dict(
         type='ParamRegressionHead',
         in_channels=2048,
         num_params=62,
-        morphable_model=dict(
-            type='MorphableModel',
-            model_path='bfm',
-            layout='3ddfa',
-            param_stats='bfm/param_whitening.pkl',
-            convention='v1'),
+        morphable_model=morphable_model,
         loss=dict(type='ParamMSELoss', loss_weight=1.0)))
+
+test_pipeline = [
+    dict(type='LoadFaceImage'),
+    dict(type='FaceCrop', crop_size=120, box_source='roi_box'),
+    dict(type='LandmarkMap'),
+    dict(type='NormalizeFace'),
+    dict(type='PackFace3DInputs'),
+]
+test_dataloader = dict(
+    dataset=dict(
+        input_landmarks='aflw2000_3d/annotations/fan_landmarks_crop120.txt',
+        missing_input='skip',
+        pipeline=test_pipeline))
+val_dataloader = test_dataloader
+test_evaluator = [dict(type='AFLW2000Metric', subset='1998', gt='ori')]
+val_evaluator = test_evaluator
+
+visualizer = dict(morphable_model=morphable_model)

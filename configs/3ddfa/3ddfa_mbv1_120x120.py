@@ -1,10 +1,21 @@
 # 3DDFA (Zhu et al., CVPR 2016 / TPAMI 2017), PyTorch re-implementation:
 # MobileNetV1 width 1.0 regressing the 62 whitened parameters of the
 # 53215-vertex BFM from a 120x120 BGR crop.
-# Released weights: python tools/model_converters/tddfa_to_mmface3d.py \
-#     phase1_wpdc_vdc.pth.tar work_dirs/converted/3ddfa_mbv1_120x120.pth
-# then set `load_from` to the converted file.
-_base_ = ['../_base_/default_runtime.py']
+# Released weights (not distributed with mmface3d):
+#   python tools/model_converters/tddfa_to_mmface3d.py \
+#       phase1_wpdc_vdc.pth.tar work_dirs/3ddfa_mbv1.pth
+#   python tools/test.py configs/3ddfa/3ddfa_mbv1_120x120.py \
+#       work_dirs/3ddfa_mbv1.pth
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/aflw2000_3d.py'
+]
+
+morphable_model = dict(
+    type='MorphableModel',
+    model_path='bfm',
+    layout='3ddfa',
+    param_stats='bfm/param_whitening.pkl',
+    convention='v1')
 
 model = dict(
     type='Face3DRegressor',
@@ -14,10 +25,7 @@ model = dict(
         type='ParamRegressionHead',
         in_channels=1024,
         num_params=62,
-        morphable_model=dict(
-            type='MorphableModel',
-            model_path='bfm',
-            layout='3ddfa',
-            param_stats='bfm/param_whitening.pkl',
-            convention='v1'),
+        morphable_model=morphable_model,
         loss=dict(type='ParamMSELoss', loss_weight=1.0)))
+
+visualizer = dict(morphable_model=morphable_model)
