@@ -11,7 +11,8 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from mmface3d.models.morphable import MorphableModel, pose_to_camera
+from mmface3d.models.morphable import (MorphableModel, pixel_origin,
+                                       pose_to_camera)
 from mmface3d.registry import DATASETS
 from mmface3d.utils import resolve_data_path
 from mmface3d.visualization.renderer import render
@@ -48,9 +49,6 @@ SPLITS: Dict[str, dict] = {
         occlusion_prob=0.4),
 }
 SPLIT_CODES = {'3d': 3, '2d': 2}
-# Coordinate of the centre of pixel (0, 0) in each params convention: the
-# 3DDFA v1 crops are 1-based (MATLAB), the 3DDFA_V2 ones 0-based.
-PIXEL_ORIGIN = {'v1': 1.0, 'v2': 0.0}
 # Landmark bbox side / crop side of the benchmark crop rule.
 FACE_FILL = 1 / np.sqrt(2)
 COEF_CLIP = 3.0
@@ -147,9 +145,6 @@ class SyntheticFaceDataset(BaseFaceDataset):
         if split not in SPLITS:
             raise ValueError(
                 f'split must be one of {sorted(SPLITS)}, got {split!r}')
-        if convention not in PIXEL_ORIGIN:
-            raise ValueError(f'convention must be one of '
-                             f'{sorted(PIXEL_ORIGIN)}, got {convention!r}')
         if length < 0 or img_size < 16:
             raise ValueError(f'length must be >= 0 and img_size >= 16, got '
                              f'{length} and {img_size}')
@@ -167,7 +162,7 @@ class SyntheticFaceDataset(BaseFaceDataset):
         self.texture_path = texture_path
         self.param_stats = param_stats
         self.convention = convention
-        self.pixel_origin = PIXEL_ORIGIN[convention]
+        self.pixel_origin = pixel_origin(convention)
         self.device = torch.device(device)
         self._face_model: Optional[MorphableModel] = None
         self._texture: Optional[torch.Tensor] = None

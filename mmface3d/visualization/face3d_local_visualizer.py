@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from mmengine.visualization import Visualizer
 
+from mmface3d.models.morphable import pixel_origin
 from mmface3d.registry import MODELS, VISUALIZERS
 from mmface3d.structures import Face3DDataSample
 from .renderer import render
@@ -82,7 +83,8 @@ class Face3DLocalVisualizer(Visualizer):
                 model.tri,
                 colors.expand(model.num_vertices, 3),
                 background=torch.from_numpy(image),
-                alpha=self.mesh_alpha)
+                alpha=self.mesh_alpha,
+                pixel_origin=pixel_origin(model.convention))
         return out.image[0].numpy()
 
     def _draw_points(self, image: np.ndarray, points: np.ndarray,

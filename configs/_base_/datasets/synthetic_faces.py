@@ -42,3 +42,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+# 68-point NME against the rendered ground truth, by yaw bucket.
+val_evaluator = dict(
+    type='VisibleLandmarkMetric', num_points=68, by_yaw=True,
+    prefix='synthetic')
+test_evaluator = val_evaluator

@@ -2,13 +2,13 @@ from .aflw2000_metric import AFLW2000Metric
 from .aflw21_metric import AFLW21Metric
 from .aflw_lfpa_metric import AFLWLFPAMetric
 from .base_aflw2000_metric import BaseAFLW2000Metric, BaseAFLW2000MeshMetric
-from .base_visible_landmark_metric import BaseVisibleLandmarkMetric
+from .visible_landmark_metric import VisibleLandmarkMetric
 from .dense_alignment_metric import DenseAlignmentMetric
 from .dump_predictions import DumpPredictions
 from .reconstruction3d_metric import Reconstruction3DMetric
 
 __all__ = [
     'AFLW2000Metric', 'AFLW21Metric', 'AFLWLFPAMetric', 'BaseAFLW2000Metric',
-    'BaseAFLW2000MeshMetric', 'BaseVisibleLandmarkMetric',
+    'BaseAFLW2000MeshMetric', 'VisibleLandmarkMetric',
     'DenseAlignmentMetric', 'DumpPredictions', 'Reconstruction3DMetric'
 ]

@@ -3,7 +3,7 @@ from typing import Optional, Sequence
 
 from mmface3d.datasets.landmark_layout import AFLW21_TO_68
 from mmface3d.registry import METRICS
-from .base_visible_landmark_metric import (BaseVisibleLandmarkMetric,
+from .visible_landmark_metric import (VisibleLandmarkMetric,
                                            PredIndex)
 
 # The 68-point rows of each AFLW point (the mean of two rows for the eye and
@@ -12,14 +12,14 @@ AFLW21_FROM_68 = tuple(AFLW21_TO_68.get(k) for k in range(21))
 
 
 @METRICS.register_module()
-class AFLW21Metric(BaseVisibleLandmarkMetric):
+class AFLW21Metric(VisibleLandmarkMetric):
     """21-point NME on AFLW over the visible points, normalised by the
     sample's ``gt_bbox`` (else the visible points' bbox).
 
     AFLW marks missing points with -1; the dataset must turn them into the
     ``gt_landmarks_visible`` (21,) bool mask (required here). Yaw buckets
     come from each sample's ``yaw`` metainfo (``by_yaw=True``). See
-    :class:`BaseVisibleLandmarkMetric` for all per-sample keys.
+    :class:`VisibleLandmarkMetric` for all per-sample keys.
 
     With the default ``pred_indices`` the 68 predicted landmarks give 18 of
     the 21 points (the ears and the chin centre have no 68-point

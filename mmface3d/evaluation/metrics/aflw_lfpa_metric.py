@@ -2,17 +2,17 @@
 from typing import Optional, Sequence
 
 from mmface3d.registry import METRICS
-from .base_visible_landmark_metric import (BaseVisibleLandmarkMetric,
+from .visible_landmark_metric import (VisibleLandmarkMetric,
                                            PredIndex)
 
 
 @METRICS.register_module()
-class AFLWLFPAMetric(BaseVisibleLandmarkMetric):
+class AFLWLFPAMetric(VisibleLandmarkMetric):
     """34-point NME on AFLW-LFPA over the visible points, normalised by
     the sample's ``gt_bbox`` (else the visible points' bbox).
 
     Reports ``aflw_lfpa/nme_34_2d_all`` (percent), the mean over the 1299
-    test images; see :class:`BaseVisibleLandmarkMetric` for the per-sample
+    test images; see :class:`VisibleLandmarkMetric` for the per-sample
     keys (``gt_landmarks_2d`` (34, 2), ``gt_landmarks_visible`` (34,) bool
     (all visible where absent), ``gt_bbox``, ``pred_landmarks``,
     ``crop_affine`` / ``roi_box``).

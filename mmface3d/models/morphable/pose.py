@@ -139,6 +139,25 @@ def flip_offsets(convention: str, crop_size: int = 120) -> Tuple[float, float]:
     raise ValueError(f"convention must be 'v1' or 'v2', got {convention!r}")
 
 
+def pixel_origin(convention: str) -> float:
+    """Coordinate of the centre of pixel (0, 0) in a params convention: the
+    v1 crops (and the AFLW2000-3D / 300W-LP annotations) are 1-based, as
+    MATLAB counts, the 3DDFA_V2 ones 0-based. Renderers need it to put a
+    projected mesh on the right pixels.
+
+    Args:
+        convention (str): ``'v1'`` or ``'v2'``.
+
+    Returns:
+        float: 1.0 for v1, 0.0 for v2.
+    """
+    origins = {'v1': 1.0, 'v2': 0.0}
+    if convention not in origins:
+        raise ValueError(
+            f"convention must be 'v1' or 'v2', got {convention!r}")
+    return origins[convention]
+
+
 def fit_to_params(pose_para: Tensor,
                   shape_para: Tensor,
                   exp_para: Tensor,

@@ -1,11 +1,13 @@
-"""Shared machinery of the landmark benchmarks whose ground truth travels in
-the data samples, with a visibility mask (AFLW-LFPA, AFLW 21 points)."""
+"""NME of landmarks whose ground truth travels in the data samples, with a
+visibility mask (any K-point set; AFLW-LFPA and AFLW 21 points build on
+it)."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from mmface3d.registry import METRICS
 from ..functional import (describe_sample, format_nme_table, point_nme,
                           sample_array, sample_field, summarize_by_yaw,
                           yaw_bucket_index)
@@ -46,8 +48,12 @@ def pred_index_weights(pred_indices: Sequence[PredIndex],
     return weights, np.array([r is not None for r in rows])
 
 
-class BaseVisibleLandmarkMetric(BaseMetric):
-    """2D NME over the visible ground-truth landmarks of each sample.
+@METRICS.register_module()
+class VisibleLandmarkMetric(BaseMetric):
+    """2D NME over the visible ground-truth landmarks of each sample: the
+    generic metric for any K-point ground truth carried by the data samples
+    (e.g. the synthetic set's 68 points), and the base of the AFLW-LFPA and
+    AFLW 21-point metrics.
 
     Per sample: the mean over the scored points (visible, and with a
     predicted counterpart) of the 2D Euclidean error in original-image
