@@ -25,6 +25,8 @@ import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
+from mmface3d.datasets.transforms.visibility import read_visibility
+
 GT_COLOR = (0, 255, 0)
 INPUT_COLOR = (0, 0, 255)
 MAP_COLOR = (0, 255, 255)
@@ -103,6 +105,15 @@ def _pixel(points: np.ndarray, scale: int, origin: float) -> np.ndarray:
     return np.round((points - origin) * scale + (scale - 1) / 2).astype(int)
 
 
+def _visible_points(results: dict, key: str) -> Optional[np.ndarray]:
+    """(K', 2) points of ``key`` without the rows its mask hides."""
+    if key not in results:
+        return None
+    points = np.asarray(results[key])[:, :2]
+    visible = read_visibility(results, key)
+    return points if visible is None else points[visible]
+
+
 def draw_sample(results: dict, scale: int, origin: float) -> np.ndarray:
     """One enlarged BGR tile with the sample's annotations drawn on it."""
     img = np.asarray(results['img'])
@@ -121,15 +132,14 @@ def draw_sample(results: dict, scale: int, origin: float) -> np.ndarray:
             cv2.rectangle(tile, (int(c), int(r)),
                           (int(c) + scale - 1, int(r) + scale - 1), MAP_COLOR,
                           1)
-    gt = results.get('gt_landmarks_2d')
-    detected = results.get('landmarks_2d_input')
+    gt = _visible_points(results, 'gt_landmarks_2d')
+    detected = _visible_points(results, 'landmarks_2d_input')
     layers: List[Tuple[np.ndarray, Tuple[int, int, int]]] = []
-    if detected is not None and (gt is None or not np.allclose(
-            np.asarray(detected)[:, :2],
-            np.asarray(gt)[:, :2])):
-        layers.append((np.asarray(detected)[:, :2], INPUT_COLOR))
+    if detected is not None and (gt is None or detected.shape != gt.shape
+                                 or not np.allclose(detected, gt)):
+        layers.append((detected, INPUT_COLOR))
     if gt is not None:
-        layers.append((np.asarray(gt)[:, :2], GT_COLOR))
+        layers.append((gt, GT_COLOR))
     radius = scale // 2 + 1
     for points, color in layers:
         for x, y in _pixel(points, scale, origin):
