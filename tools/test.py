@@ -9,21 +9,17 @@ std, and the all-image mean). ``--out`` saves per-image predictions (params,
 ``--show-dir`` writes an overlay per image.
 """
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-import mmface3d  # noqa: F401  (version check, checkpoint loader)
+from mmface3d.utils import add_common_args, apply_common_args
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a mmface3d model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir', help='the dir to save logs and evaluation results')
     parser.add_argument(
         '--out', help='save per-image predictions to this .npz file')
     parser.add_argument(
@@ -32,33 +28,13 @@ def parse_args():
         'this run unless absolute)')
     parser.add_argument(
         '--interval', type=int, default=1, help='draw every n-th batch')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=64')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parser.parse_args()
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the command line into the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    apply_common_args(cfg, args)
     cfg.load_from = args.checkpoint
     if args.show_dir is not None:
         hook = cfg.default_hooks.get('visualization')

@@ -1,13 +1,13 @@
 """AFLW2000-3D as released (REFERENCE.md section 1)."""
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import numpy as np
 import torch
 
 from mmface3d.models.morphable import fit_to_params, load_fit_mat
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset
+from .base_face_dataset import BaseFaceDataset, check_choice
 from .landmark_layout import roi_boxes_from_landmarks
 
 # 0-based rows of AFLW2000-3D.list whose line in fan_landmarks_crop120.txt
@@ -70,16 +70,13 @@ class AFLW2000Dataset(BaseFaceDataset):
             released boxes. Defaults to None.
         input_crop_size (int): Crop side of ``input_landmarks``. Defaults to
             120.
-        missing_input (str): What to do with an image whose line in
-            ``input_landmarks`` holds no points: ``'skip'`` the sample (a
-            logged warning; with the released file this gives the 1998
-            images) or ``'keep'`` it without ``landmarks_2d_input`` (and
-            ``has_2d=False``). Either way the names are listed in
-            :attr:`missing_input`. Defaults to ``'skip'``.
+        missing_input (str): ``'skip'`` or ``'keep'`` an image whose line
+            in ``input_landmarks`` holds no points, see
+            :class:`BaseFaceDataset`; ``'skip'`` with the released file gives
+            the 1998 images. Defaults to ``'skip'``.
         **kwargs: :class:`BaseFaceDataset` arguments.
 
     Attributes:
-        missing_input (list[str]): Image names without input landmarks.
         skipped (dict[str, str]): Image name -> why it was left out (broken
             image or ``.mat`` file).
     """
@@ -107,17 +104,10 @@ class AFLW2000Dataset(BaseFaceDataset):
                  input_crop_size: int = 120,
                  missing_input: str = 'skip',
                  **kwargs) -> None:
-        choices = {
-            'roi_box': (roi_box, ('released', 'landmarks')),
-            'gt_landmarks': (gt_landmarks, ('ori', 're')),
-            'num_images': (num_images, (2000, 1998)),
-            'convention': (convention, ('v1', 'v2')),
-            'missing_input': (missing_input, ('skip', 'keep')),
-        }
-        for name, (value, allowed) in choices.items():
-            if value not in allowed:
-                raise ValueError(
-                    f'{name} must be one of {allowed}, got {value!r}')
+        check_choice('roi_box', roi_box, ('released', 'landmarks'))
+        check_choice('gt_landmarks', gt_landmarks, ('ori', 're'))
+        check_choice('num_images', num_images, (2000, 1998))
+        check_choice('convention', convention, ('v1', 'v2'))
         self.roi_box = roi_box
         self.gt_landmarks = gt_landmarks
         self.num_images = num_images
@@ -127,19 +117,13 @@ class AFLW2000Dataset(BaseFaceDataset):
         self.crop_size = crop_size
         self.n_shape = n_shape
         self.n_exp = n_exp
-        self.input_landmarks = input_landmarks
         self.input_crop_size = input_crop_size
-        self.missing_input_policy = missing_input
-        self.skipped: Dict[str, str] = {}
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.setdefault('has_3d', with_params)
-        metainfo.setdefault('has_2d', input_landmarks is not None)
-        super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            data_prefix=data_prefix,
-            metainfo=metainfo,
-            **kwargs)
+        kwargs['metainfo'] = {
+            'has_3d': with_params,
+            **(kwargs.get('metainfo') or {})
+        }
+        super().__init__(ann_file, data_root, data_prefix, input_landmarks,
+                         missing_input, **kwargs)
 
     def _load_array(self, name: str, num: int, tail: tuple) -> np.ndarray:
         path = Path(self.ann_file).parent / name
@@ -157,7 +141,6 @@ class AFLW2000Dataset(BaseFaceDataset):
     def load_data_list(self) -> List[dict]:
         """Read the list, the annotation arrays and (optionally) the fits and
         input landmarks into one dict per sample."""
-        self.missing_input, self.skipped = [], {}
         with open(self.ann_file, encoding='utf-8') as f:
             names = [line.strip() for line in f if line.strip()]
         num = len(names)
@@ -173,19 +156,18 @@ class AFLW2000Dataset(BaseFaceDataset):
         keep = np.ones(num, dtype=bool)
         if self.num_images == 1998:
             keep[list(AFLW1998_EXCLUDED)] = False
-        inputs, has_input = None, np.zeros(num, dtype=bool)
-        if self.input_landmarks is not None:
-            inputs, has_input = self._input_landmarks(names, released)
-            keep &= has_input | (self.missing_input_policy == 'keep')
+        inputs, has_input, keep_input = self.read_input_landmarks(names)
+        keep &= keep_input
+        # The detector ran on the released crops: back to image pixels.
+        box = released.astype(np.float64)
+        scale = (box[:, 2:] - box[:, :2]) / self.input_crop_size
+        inputs = (inputs * scale[:, None] + box[:, None, :2]).astype(
+            np.float32)
 
         rows = np.flatnonzero(keep)
         sizes = None
         if self.roi_box == 'landmarks' or self.with_params:
-            sizes = self.read_image_sizes([names[i] for i in rows])
-            readable = (sizes > 0).all(1)
-            for i in rows[~readable]:
-                self.skipped[names[i]] = 'unreadable image'
-            rows, sizes = rows[readable], sizes[readable]
+            rows, sizes = self.readable_rows(names, rows)
         if self.roi_box == 'released':
             boxes = released[rows].astype(np.float32)
         else:
@@ -198,32 +180,21 @@ class AFLW2000Dataset(BaseFaceDataset):
 
         data_list = []
         for k, i in enumerate(rows):
-            info = dict(
-                img_path=self.img_path(names[i]),
-                img_id=int(i),
-                roi_box=boxes[k],
+            info = self.make_data_info(
+                names,
+                i,
+                boxes[k],
+                inputs,
+                has_input,
                 gt_landmarks_2d=landmarks[i].astype(np.float32),
                 yaw=float(yaws[i]),
-                has_3d=params is not None,
-                has_2d=bool(has_input[i]))
+                has_3d=params is not None)
             if self.gt_landmarks == 'ori':
                 info['gt_landmarks_3d'] = pts68[i].T.astype(np.float32)
             if params is not None:
                 info['gt_params'] = params[k]
-            if has_input[i]:
-                info['landmarks_2d_input'] = inputs[i]
             data_list.append(info)
         return data_list
-
-    def _input_landmarks(self, names: List[str], released: np.ndarray):
-        """(N, 68, 2) image-frame input landmarks (zeros where missing) and
-        (N,) bool: whether the image has them."""
-        points, has = self.read_input_landmarks(self.input_landmarks, names,
-                                                self.missing_input_policy)
-        box = released.astype(np.float64)
-        scale = (box[:, 2:] - box[:, :2]) / self.input_crop_size
-        inputs = points * scale[:, None] + box[:, None, :2]
-        return np.where(has[:, None, None], inputs, 0).astype(np.float32), has
 
     def _params(self, names: List[str], rows: np.ndarray, boxes: np.ndarray,
                 heights: np.ndarray):

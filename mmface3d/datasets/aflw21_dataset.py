@@ -22,8 +22,9 @@ class AFLW21Dataset(BaseFaceDataset):
     ``ann_file`` lists the images; next to it, in the same order:
     ``AFLW_GT_pts21.npy`` (N, 2, 21) original-image landmarks,
     ``AFLW_GT_crop_roi_box.npy`` (N, 4) the crop boxes,
-    ``AFLW_GT_crop_yaws.npy`` (N,) yaw in degrees and, optionally, ``AFLW_GT_pts68.npy`` (N, 2+, 68)
-    whose bounding box is the NME normaliser (else the visible 21 points).
+    ``AFLW_GT_crop_yaws.npy`` (N,) yaw in degrees and, optionally,
+    ``AFLW_GT_pts68.npy`` (N, 2+, 68) whose bounding box is the NME
+    normaliser (else the visible 21 points).
 
     The released images are the crops themselves (``images_are_crops``):
     the annotations are mapped into each crop's pixels
@@ -51,12 +52,8 @@ class AFLW21Dataset(BaseFaceDataset):
             the listed images' pixels, relative to ``data_root``. Defaults
             to None.
         missing_input (str): ``'skip'`` or ``'keep'`` an image without input
-            landmarks. Defaults to ``'skip'``.
+            landmarks, see :class:`BaseFaceDataset`. Defaults to ``'skip'``.
         **kwargs: :class:`BaseFaceDataset` arguments.
-
-    Attributes:
-        missing_input (list[str]): Names without input landmarks.
-        skipped (dict[str, str]): Name -> why it was left out.
     """
 
     METAINFO: dict = dict(
@@ -70,21 +67,9 @@ class AFLW21Dataset(BaseFaceDataset):
                  input_landmarks: Optional[str] = None,
                  missing_input: str = 'skip',
                  **kwargs) -> None:
-        if missing_input not in ('skip', 'keep'):
-            raise ValueError("missing_input must be 'skip' or 'keep', got "
-                             f'{missing_input!r}')
         self.images_are_crops = images_are_crops
-        self.input_landmarks = input_landmarks
-        self.missing_input_policy = missing_input
-        self.skipped = {}
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.setdefault('has_2d', input_landmarks is not None)
-        super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            data_prefix=data_prefix,
-            metainfo=metainfo,
-            **kwargs)
+        super().__init__(ann_file, data_root, data_prefix, input_landmarks,
+                         missing_input, **kwargs)
 
     def _load_array(self,
                     name: str,
@@ -110,7 +95,6 @@ class AFLW21Dataset(BaseFaceDataset):
 
     def load_data_list(self) -> List[dict]:
         """Read the list and the arrays into one dict per face."""
-        self.missing_input, self.skipped = [], {}
         with open(self.ann_file, encoding='utf-8') as f:
             names = [line.strip() for line in f if line.strip()]
         num = len(names)
@@ -128,13 +112,8 @@ class AFLW21Dataset(BaseFaceDataset):
         if len(rows) < num:
             self.warn(f'{self.ann_file}: {num - len(rows)} faces have no '
                       'annotated point and are skipped')
-        inputs = None
-        has_input = np.zeros(num, dtype=bool)
-        if self.input_landmarks is not None:
-            inputs, has_input = self.read_input_landmarks(
-                self.input_landmarks, names, self.missing_input_policy)
-            if self.missing_input_policy == 'skip':
-                rows = rows[has_input[rows]]
+        inputs, has_input, keep_input = self.read_input_landmarks(names)
+        rows = rows[keep_input[rows]]
 
         points = pts21.astype(np.float64)
         norm_points = pts68[:, :2].transpose(0, 2, 1).astype(np.float64) \
@@ -143,11 +122,7 @@ class AFLW21Dataset(BaseFaceDataset):
             if pts68 is not None else visible
         roi = boxes
         if self.images_are_crops:
-            sizes = self.read_image_sizes([names[i] for i in rows])
-            readable = (sizes > 0).all(1)
-            for i in rows[~readable]:
-                self.skipped[names[i]] = 'unreadable image'
-            rows, sizes = rows[readable], sizes[readable]
+            rows, sizes = self.readable_rows(names, rows)
             crop_sizes = np.zeros((num, 2))
             crop_sizes[rows] = sizes
             scale = crop_sizes / (boxes[:, 2:] - boxes[:, :2])
@@ -156,19 +131,16 @@ class AFLW21Dataset(BaseFaceDataset):
             roi = np.concatenate([np.zeros((num, 2)), crop_sizes], axis=1)
         points = np.where(visible[..., None], points, 0).astype(np.float32)
         bboxes = bbox_of_visible(norm_points[rows], norm_visible[rows])
-        data_list = []
-        for k, i in enumerate(rows):
-            info = dict(
-                img_path=self.img_path(names[i]),
-                img_id=int(i),
-                roi_box=roi[i].astype(np.float32),
+        return [
+            self.make_data_info(
+                names,
+                i,
+                roi[i].astype(np.float32),
+                inputs,
+                has_input,
                 gt_landmarks_2d=points[i],
                 gt_landmarks_visible=visible[i],
                 gt_bbox=bboxes[k],
                 yaw=float(yaws[i]),
-                has_3d=False,
-                has_2d=bool(has_input[i]))
-            if has_input[i]:
-                info['landmarks_2d_input'] = inputs[i]
-            data_list.append(info)
-        return data_list
+                has_3d=False) for k, i in enumerate(rows)
+        ]

@@ -39,12 +39,8 @@ class AFLWLFPADataset(BaseFaceDataset):
             in image pixels (``detect_landmarks.py``), relative to
             ``data_root``, for the facial landmark map. Defaults to None.
         missing_input (str): ``'skip'`` or ``'keep'`` an image without input
-            landmarks, see :class:`AFLW2000Dataset`. Defaults to ``'skip'``.
+            landmarks, see :class:`BaseFaceDataset`. Defaults to ``'skip'``.
         **kwargs: :class:`BaseFaceDataset` arguments.
-
-    Attributes:
-        missing_input (list[str]): Names without input landmarks.
-        skipped (dict[str, str]): Name -> why it was left out.
     """
 
     METAINFO: dict = dict(
@@ -60,24 +56,11 @@ class AFLWLFPADataset(BaseFaceDataset):
                  input_landmarks: Optional[str] = None,
                  missing_input: str = 'skip',
                  **kwargs) -> None:
-        if missing_input not in ('skip', 'keep'):
-            raise ValueError("missing_input must be 'skip' or 'keep', got "
-                             f'{missing_input!r}')
-        self.input_landmarks = input_landmarks
-        self.missing_input_policy = missing_input
-        self.skipped = {}
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.setdefault('has_2d', input_landmarks is not None)
-        super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            data_prefix=data_prefix,
-            metainfo=metainfo,
-            **kwargs)
+        super().__init__(ann_file, data_root, data_prefix, input_landmarks,
+                         missing_input, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Read the 34-point list into one dict per face."""
-        self.missing_input, self.skipped = [], {}
         parsed = load_landmark_file(self.ann_file, NUM_POINTS)
         if parsed['failed']:
             raise ValueError(
@@ -93,32 +76,19 @@ class AFLWLFPADataset(BaseFaceDataset):
                 f'{parsed["line_numbers"][np.argmax(empty)]}: no visible '
                 'point')
         points = np.where(visible[..., None], points, 0).astype(np.float32)
-        keep = np.ones(len(names), dtype=bool)
-        inputs = has_input = None
-        if self.input_landmarks is not None:
-            inputs, has_input = self.read_input_landmarks(
-                self.input_landmarks, names, self.missing_input_policy)
-            keep &= has_input | (self.missing_input_policy == 'keep')
-        rows = np.flatnonzero(keep)
-        sizes = self.read_image_sizes([names[i] for i in rows])
-        readable = (sizes > 0).all(1)
-        for i in rows[~readable]:
-            self.skipped[names[i]] = 'unreadable image'
-        rows, sizes = rows[readable], sizes[readable]
+        inputs, has_input, keep = self.read_input_landmarks(names)
+        rows, sizes = self.readable_rows(names, np.flatnonzero(keep))
         boxes = roi_boxes_from_landmarks(points[rows], visible[rows], sizes)
         bboxes = bbox_of_visible(points[rows], visible[rows])
-        data_list = []
-        for k, i in enumerate(rows):
-            info = dict(
-                img_path=self.img_path(names[i]),
-                img_id=int(i),
-                roi_box=boxes[k],
+        return [
+            self.make_data_info(
+                names,
+                i,
+                boxes[k],
+                inputs,
+                has_input,
                 gt_landmarks_2d=points[i],
                 gt_landmarks_visible=visible[i],
                 gt_bbox=bboxes[k],
-                has_3d=False,
-                has_2d=bool(has_input is not None and has_input[i]))
-            if info['has_2d']:
-                info['landmarks_2d_input'] = inputs[i]
-            data_list.append(info)
-        return data_list
+                has_3d=False) for k, i in enumerate(rows)
+        ]

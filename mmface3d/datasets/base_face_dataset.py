@@ -1,8 +1,8 @@
-"""The base of mmface3d's face datasets: data root resolution, checks shared
-by the loaders and the bad-sample policy."""
+"""The base of mmface3d's face datasets: data root resolution, input
+landmarks, checks shared by the loaders and the bad-sample policy."""
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -14,6 +14,8 @@ from mmface3d.utils import get_data_root
 from .landmark_io import load_landmark_file
 from .landmark_layout import read_image_sizes
 from .transforms.errors import FaceDataError
+
+MISSING_INPUT_POLICIES = ('skip', 'keep')
 
 
 def _non_finite_keys(obj: Any, prefix: str = '') -> List[str]:
@@ -44,12 +46,26 @@ def _non_finite_keys(obj: Any, prefix: str = '') -> List[str]:
     return bad
 
 
+def check_choice(name: str, value: Any, allowed: Sequence) -> None:
+    """Raise a ValueError naming argument ``name`` unless ``value`` is one of
+    ``allowed``."""
+    if value not in allowed:
+        raise ValueError(
+            f'{name} must be one of {tuple(allowed)}, got {value!r}')
+
+
 class BaseFaceDataset(BaseDataset):
     """Base class of the face datasets.
 
     - ``data_root`` is resolved with :func:`mmface3d.utils.get_data_root`
       (explicit > ``$MMFACE3D_DATA`` > ``<repo>/data``); ``ann_file`` and
       ``data_prefix`` are relative to it.
+    - Input landmarks: ``input_landmarks`` names where the detector points
+      that become ``landmarks_2d_input`` come from (a 68-point landmark list
+      read with :meth:`read_input_landmarks`, unless the dataset says
+      otherwise); with it ``metainfo['has_2d']`` defaults to True.
+      ``missing_input`` decides what happens to an image the list has no
+      points for.
     - Bad samples: in training, a sample whose pipeline raises
       :class:`~mmface3d.datasets.transforms.errors.FaceDataError` (a missing,
       corrupt or truncated image, an unusable annotation), returns None, or
@@ -59,7 +75,8 @@ class BaseFaceDataset(BaseDataset):
       up to ``max_refetch`` times. In ``test_mode`` the error is raised
       instead, since a benchmark must not silently lose images. Loaders skip
       samples with unusable annotations while building the data list (with a
-      warning), so a dataset never yields NaN.
+      warning and a reason in :attr:`skipped`), so a dataset never yields
+      NaN.
 
     :attr:`bad_samples` lives in the process that ran the pipeline: with
     dataloader workers each worker keeps its own record; the log lines are
@@ -69,9 +86,26 @@ class BaseFaceDataset(BaseDataset):
         ann_file (str): Annotation file, relative to ``data_root``.
         data_root (str, optional): Data root. Defaults to None.
         data_prefix (dict): ``img_path`` prefix, relative to ``data_root``.
+        input_landmarks (str, optional): Source of ``landmarks_2d_input``,
+            for most datasets a 68-point landmark list of detector points
+            relative to ``data_root``; None leaves them out. Defaults to
+            None.
+        missing_input (str): What to do with an image whose line in the
+            ``input_landmarks`` list holds no points (or that has no line):
+            ``'skip'`` the sample (a logged warning) or ``'keep'`` it
+            without ``landmarks_2d_input`` (and ``has_2d=False``). Either
+            way the names are listed in :attr:`missing_input`. Defaults to
+            ``'skip'``.
+        metainfo (dict, optional): Meta information overriding the class's
+            ``METAINFO``. Defaults to None.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
             (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``,
-            ``serialize_data``, ``max_refetch``, ``metainfo``).
+            ``serialize_data``, ``max_refetch``).
+
+    Attributes:
+        missing_input (list[str]): Image names without input landmarks.
+        skipped (dict[str, str]): Image name -> why the loader left it out.
+        bad_samples (dict[int, str]): Index -> why its pipeline failed.
     """
 
     METAINFO: dict = dict(dataset_name='face', has_3d=False, has_2d=False)
@@ -80,13 +114,24 @@ class BaseFaceDataset(BaseDataset):
                  ann_file: str = '',
                  data_root: Optional[str] = None,
                  data_prefix: dict = dict(img_path=''),
+                 input_landmarks: Optional[str] = None,
+                 missing_input: str = 'skip',
+                 metainfo: Optional[dict] = None,
                  **kwargs) -> None:
-        self.bad_samples: Dict[int, str] = {}
+        check_choice('missing_input', missing_input, MISSING_INPUT_POLICIES)
+        self.input_landmarks = input_landmarks
+        self.missing_input_policy = missing_input
         self.missing_input: List[str] = []
+        self.skipped: Dict[str, str] = {}
+        self.bad_samples: Dict[int, str] = {}
+        metainfo = dict(metainfo or {})
+        if input_landmarks is not None:
+            metainfo.setdefault('has_2d', True)
         super().__init__(
             ann_file=ann_file,
             data_root=str(get_data_root(data_root)),
             data_prefix=data_prefix,
+            metainfo=metainfo,
             **kwargs)
 
     @property
@@ -110,36 +155,58 @@ class BaseFaceDataset(BaseDataset):
             logger='current',
             level=logging.WARNING)
 
-    def read_image_sizes(self, names: List[str]) -> np.ndarray:
-        """(N, 2) ``[W, H]`` of the images of ``names`` from their headers;
-        unreadable images are logged and get size 0 (callers drop them)."""
-        sizes, reasons = read_image_sizes([self.img_path(n) for n in names])
-        bad = [(n, r) for n, r in zip(names, reasons) if r]
+    def readable_rows(self, names: List[str],
+                      rows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """The entries of ``rows`` whose image can be read, and their sizes.
+
+        Reads the image headers (no decoding); unreadable images are logged
+        and recorded in :attr:`skipped`.
+
+        Args:
+            names (list[str]): The dataset's image names.
+            rows (np.ndarray): (R,) indices into ``names``.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: The (K,) readable ``rows`` and
+            their (K, 2) ``[W, H]``.
+        """
+        sizes, reasons = read_image_sizes(
+            [self.img_path(names[i]) for i in rows])
+        bad = [(names[i], r) for i, r in zip(rows, reasons) if r]
         if bad:
             listed = '; '.join(f'{n} ({r})' for n, r in bad[:5])
             self.warn(f'skipped {len(bad)} unreadable images: {listed}'
                       f'{" ..." if len(bad) > 5 else ""}')
-        return sizes
+        readable = (sizes > 0).all(1)
+        for i in rows[~readable]:
+            self.skipped[names[i]] = 'unreadable image'
+        return rows[readable], sizes[readable]
 
-    def read_input_landmarks(self, path: Union[str, Path], names: List[str],
-                             policy: str) -> Tuple[np.ndarray, np.ndarray]:
-        """Read a 68-point landmark list of detector points for ``names``.
+    def read_input_landmarks(
+            self,
+            names: List[str]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read the 68-point ``input_landmarks`` list for ``names``.
 
         Sets :attr:`missing_input` to the names without points (a line
-        without points, or no line) and logs them.
+        without points, or no line) and logs them. Without
+        ``input_landmarks`` no image has points and every image is kept.
 
         Args:
-            path (str | Path): The list, relative to ``data_root``.
             names (list[str]): The dataset's image names. A line without
                 points may hold a row of ``names`` instead of a name, as
                 ``fan_landmarks_crop120.txt`` does.
-            policy (str): ``'skip'`` or ``'keep'``, for the log line only.
 
         Returns:
-            tuple[np.ndarray, np.ndarray]: (N, 68, 2) float32 points as in the
-            file (0 where missing) and (N,) bool, whether the name has them.
+            tuple[np.ndarray, np.ndarray, np.ndarray]: (N, 68, 2) float32
+            points as in the file (0 where missing), (N,) bool whether the
+            name has them and (N,) bool whether ``missing_input`` keeps it.
         """
-        path = self.resolve(path)
+        points = np.zeros((len(names), 68, 2), dtype=np.float32)
+        has = np.zeros(len(names), dtype=bool)
+        self.missing_input = []
+        if self.input_landmarks is None:
+            return points, has, ~has
+        path = self.resolve(self.input_landmarks)
         parsed = load_landmark_file(path, num_points=68)
         index = {name: i for i, name in enumerate(names)}
         rows = np.array([index.get(n, -1) for n in parsed['names']],
@@ -149,23 +216,50 @@ class BaseFaceDataset(BaseDataset):
             self.warn(f'{path}: {len(unknown)} lines name images that are '
                       f'not in {self.ann_file} (first: {unknown[0]}); '
                       'ignored')
-        points = np.zeros((len(names), 68, 2), dtype=np.float32)
-        has = np.zeros(len(names), dtype=bool)
         points[rows[rows >= 0]] = parsed['points'][rows >= 0]
         has[rows[rows >= 0]] = True
         self.missing_input = [n for n, h in zip(names, has) if not h]
+        keep = self.missing_input_policy == 'keep'
         if self.missing_input:
             failed = ', '.join(f'{key} = {names[int(key)]}' if key.isdigit()
                                and int(key) < len(names) else key
                                for key in parsed['failed'])
-            action = 'skipped' if policy == 'skip' else \
-                'kept without landmarks_2d_input'
+            action = 'kept without landmarks_2d_input' if keep else 'skipped'
             self.warn(f'{path}: {len(self.missing_input)} images have no '
                       f'input landmarks and are {action}: '
                       f'{", ".join(self.missing_input[:10])}'
                       f'{" ..." if len(self.missing_input) > 10 else ""} '
                       f'(lines without points: {failed or "none"})')
-        return points, has
+        return points, has, has | keep
+
+    def make_data_info(self, names: List[str], index: int, roi_box: np.ndarray,
+                       inputs: np.ndarray, has_input: np.ndarray,
+                       **fields) -> dict:
+        """One data list entry of image ``names[index]``.
+
+        Args:
+            names (list[str]): The dataset's image names.
+            index (int): The image's row in ``names``, its ``img_id``.
+            roi_box (np.ndarray): (4,) float32 crop box.
+            inputs (np.ndarray): (N, 68, 2) input landmarks of all images,
+                from :meth:`read_input_landmarks`.
+            has_input (np.ndarray): (N,) bool, whether an image has them.
+            **fields: The dataset's other fields of the sample.
+
+        Returns:
+            dict: ``img_path``, ``img_id``, ``roi_box``, ``fields``,
+            ``has_2d`` and, where the image has input landmarks,
+            ``landmarks_2d_input``.
+        """
+        info = dict(
+            img_path=self.img_path(names[index]),
+            img_id=int(index),
+            roi_box=roi_box,
+            **fields,
+            has_2d=bool(has_input[index]))
+        if has_input[index]:
+            info['landmarks_2d_input'] = inputs[index]
+        return info
 
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on sample ``idx`` under the bad-sample policy.

@@ -4,7 +4,7 @@ from typing import List, Optional
 import numpy as np
 
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset
+from .base_face_dataset import BaseFaceDataset, check_choice
 from .landmark_io import load_landmark_file
 from .landmark_layout import aflw21_to_68, roi_boxes_from_landmarks
 
@@ -65,23 +65,16 @@ class InTheWildDataset(BaseFaceDataset):
                  num_points: Optional[int] = None,
                  min_visible: int = 4,
                  **kwargs) -> None:
-        if num_points is not None and num_points not in LAYOUTS:
-            raise ValueError(f'num_points must be None or one of {LAYOUTS}, '
-                             f'got {num_points}')
+        check_choice('num_points', num_points, (None, ) + LAYOUTS)
         self.num_points = num_points
         self.min_visible = min_visible
         self.failed: List[str] = []
-        self.skipped = {}
-        super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            data_prefix=data_prefix,
-            **kwargs)
+        super().__init__(ann_file, data_root, data_prefix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Read the landmark list into one dict per face."""
         parsed = load_landmark_file(self.ann_file, self.num_points)
-        self.failed, self.skipped = list(parsed['failed']), {}
+        self.failed = list(parsed['failed'])
         if self.failed:
             self.warn(f'{self.ann_file}: {len(self.failed)} lines hold no '
                       f'landmarks (no face found) and are skipped: '
@@ -102,16 +95,11 @@ class InTheWildDataset(BaseFaceDataset):
         for i in np.flatnonzero(~keep):
             self.skipped[names[i]] = (f'{int(visible[i].sum())} visible '
                                       f'points (< {self.min_visible})')
-        rows = np.flatnonzero(keep)
-        sizes = self.read_image_sizes([names[i] for i in rows])
-        readable = (sizes > 0).all(1)
-        for i in rows[~readable]:
-            self.skipped[names[i]] = 'unreadable image'
         if (~keep).any():
             self.warn(f'{self.ann_file}: {int((~keep).sum())} faces have '
                       f'fewer than {self.min_visible} visible points and are '
                       'skipped')
-        rows, sizes = rows[readable], sizes[readable]
+        rows, sizes = self.readable_rows(names, np.flatnonzero(keep))
         boxes = roi_boxes_from_landmarks(points[rows], visible[rows], sizes)
         return [
             dict(

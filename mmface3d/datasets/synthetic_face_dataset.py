@@ -16,7 +16,7 @@ from mmface3d.models.morphable import (MorphableModel, pixel_origin,
 from mmface3d.registry import DATASETS
 from mmface3d.utils import resolve_data_path
 from mmface3d.visualization.renderer import render
-from .base_face_dataset import BaseFaceDataset
+from .base_face_dataset import BaseFaceDataset, check_choice
 
 # Sampling of each split. Angles in degrees; ``*_scale`` multiply the
 # whitening std of the shape / expression coefficients; ``landmark_noise``
@@ -142,9 +142,7 @@ class SyntheticFaceDataset(BaseFaceDataset):
                  data_root: Optional[str] = None,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
-        if split not in SPLITS:
-            raise ValueError(
-                f'split must be one of {sorted(SPLITS)}, got {split!r}')
+        check_choice('split', split, tuple(SPLITS))
         if length < 0 or img_size < 16:
             raise ValueError(f'length must be >= 0 and img_size >= 16, got '
                              f'{length} and {img_size}')

@@ -7,7 +7,7 @@ import torch
 
 from mmface3d.models.morphable import fit_to_params
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset
+from .base_face_dataset import BaseFaceDataset, check_choice
 from .landmark_layout import roi_boxes_from_landmarks
 
 # key -> (dtype kind, shape after N); the cache written by
@@ -84,31 +84,18 @@ class W300LPDataset(BaseFaceDataset):
                  n_shape: int = 40,
                  n_exp: int = 10,
                  **kwargs) -> None:
-        if landmarks not in LANDMARK_KEYS:
-            raise ValueError(f'landmarks must be one of {LANDMARK_KEYS}, got '
-                             f'{landmarks!r}')
-        if input_landmarks is not None and \
-                input_landmarks not in LANDMARK_KEYS:
-            raise ValueError(f'input_landmarks must be None or one of '
-                             f'{LANDMARK_KEYS}, got {input_landmarks!r}')
-        if convention not in ('v1', 'v2'):
-            raise ValueError(
-                f"convention must be 'v1' or 'v2', got {convention!r}")
+        check_choice('landmarks', landmarks, LANDMARK_KEYS)
+        check_choice('input_landmarks', input_landmarks,
+                     (None, ) + LANDMARK_KEYS)
+        check_choice('convention', convention, ('v1', 'v2'))
         self.subsets = None if subsets is None else tuple(subsets)
         self.landmarks = landmarks
-        self.input_landmarks = input_landmarks
         self.convention = convention
         self.crop_size = crop_size
         self.n_shape = n_shape
         self.n_exp = n_exp
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.setdefault('has_2d', input_landmarks is not None)
-        super().__init__(
-            ann_file=ann_file,
-            data_root=data_root,
-            data_prefix=data_prefix,
-            metainfo=metainfo,
-            **kwargs)
+        super().__init__(ann_file, data_root, data_prefix, input_landmarks,
+                         **kwargs)
 
     def _load_cache(self) -> dict:
         path = Path(self.ann_file)

@@ -10,7 +10,6 @@ the test dataset's samples, in this process. Prints the median over
 repeats, warm-up excluded, in images per second.
 """
 import argparse
-import time
 
 import torch
 from mmengine.config import Config
@@ -19,6 +18,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmface3d.registry import DATASETS, MODELS
+from mmface3d.utils import median_time
 
 
 def parse_args():
@@ -30,21 +30,6 @@ def parse_args():
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     return parser.parse_args()
-
-
-def median_seconds(fn, repeats: int, warmup: int, device) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def main():
@@ -66,10 +51,10 @@ def main():
     with torch.no_grad():
         for batch_size in args.batch_sizes:
             ready = load(batch_size, 0)
-            model_s = median_seconds(lambda: model.test_step(ready),
-                                     args.repeats, args.warmup, device)
+            model_s = median_time(lambda: model.test_step(ready),
+                                  args.repeats, args.warmup, device)
             counter = iter(range(10**9))
-            pipe_s = median_seconds(
+            pipe_s = median_time(
                 lambda: model.test_step(
                     load(batch_size, next(counter) * batch_size)),
                 args.repeats, args.warmup, device)

@@ -20,13 +20,13 @@ Example::
         --config configs/_base_/datasets/synthetic_faces.py --workers 2
 """
 import argparse
-import statistics
-import time
-from typing import Callable, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+
+from mmface3d.utils import median_time
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -72,31 +72,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def time_runs(run: Callable[[], None], repeats: int, warmup: int,
-              sync: Callable[[], None]) -> List[float]:
-    """Seconds of each timed call of ``run`` after ``warmup`` calls."""
-    for _ in range(warmup):
-        run()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        sync()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def synthetic_rows(args: argparse.Namespace) -> List[tuple]:
-    """(name, items per run, run times) of the synthetic measures."""
+    """(name, items per run, median seconds per run) of the synthetic
+    measures."""
     from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
     from mmface3d.visualization.renderer import render
-    device = torch.device(args.device)
-
-    def sync() -> None:
-        if device.type == 'cuda':
-            torch.cuda.synchronize(device)
-
     dataset = SyntheticFaceDataset(
         split='3d',
         length=max(args.batch_size, args.num_samples),
@@ -106,22 +86,23 @@ def synthetic_rows(args: argparse.Namespace) -> List[tuple]:
     _, scene = dataset.scene(range(args.batch_size))
     batch = list(range(args.batch_size))
     samples = list(range(args.num_samples))
+    timing = dict(
+        repeats=args.repeats, warmup=args.warmup, device=args.device)
     return [
         (f'render, batch {args.batch_size}', args.batch_size,
-         time_runs(lambda: render(**scene), args.repeats, args.warmup,
-                   sync)),
+         median_time(lambda: render(**scene), **timing)),
         (f'synthetic batch {args.batch_size} (render_samples)',
          args.batch_size,
-         time_runs(lambda: dataset.render_samples(batch), args.repeats,
-                   args.warmup, sync)),
+         median_time(lambda: dataset.render_samples(batch), **timing)),
         ('synthetic per sample (get_data_info)', args.num_samples,
-         time_runs(lambda: [dataset.get_data_info(i) for i in samples],
-                   args.repeats, args.warmup, sync)),
+         median_time(lambda: [dataset.get_data_info(i) for i in samples],
+                     **timing)),
     ]
 
 
 def dataloader_row(args: argparse.Namespace) -> tuple:
-    """(name, samples per run, run times) of the config's dataloader."""
+    """(name, samples per run, median seconds per run) of the config's
+    dataloader."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -146,33 +127,27 @@ def dataloader_row(args: argparse.Namespace) -> tuple:
             f'{args.num_samples} samples): lower --num-samples or '
             '--batch-size')
 
-    def run() -> float:
+    def start() -> Iterator:
         iterator = iter(loader)
         next(iterator)  # worker start-up, excluded
-        start = time.perf_counter()
+        return iterator
+
+    def run(iterator: Iterator) -> None:
         for _ in range(batches):
             next(iterator)
-        elapsed = time.perf_counter() - start
-        del iterator
-        return elapsed
 
-    for _ in range(args.warmup):
-        run()
-    times = [run() for _ in range(args.repeats)]
     name = (f'{type(loader.dataset).__name__} ({args.phase}), '
             f'{args.workers} workers')
-    return name, batches * args.batch_size, times
+    return name, batches * args.batch_size, median_time(
+        run, args.repeats, args.warmup, setup=start)
 
 
 def format_table(rows: List[tuple]) -> str:
-    """Rows ``(name, items per run, run times)`` as a text table of the
-    median throughput."""
-    header = ('measure', 'items/s', 'ms/item', 'runs')
-    lines = []
-    for name, items, times in rows:
-        median = statistics.median(times)
-        lines.append((name, f'{items / median:.1f}',
-                      f'{1000 * median / items:.2f}', str(len(times))))
+    """Rows ``(name, items per run, seconds per run)`` as a text table of
+    the throughput."""
+    header = ('measure', 'items/s', 'ms/item')
+    lines = [(name, f'{items / seconds:.1f}', f'{1000 * seconds / items:.2f}')
+             for name, items, seconds in rows]
     widths = [
         max(len(r[i]) for r in [header] + lines) for i in range(len(header))
     ]

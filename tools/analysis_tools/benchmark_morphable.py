@@ -7,11 +7,11 @@ chosen device, e.g.::
     python tools/analysis_tools/benchmark_morphable.py --device cpu
 """
 import argparse
-import time
 
 import torch
 
 from mmface3d.models.morphable import MorphableModel
+from mmface3d.utils import median_time
 
 
 def parse_args():
@@ -25,21 +25,6 @@ def parse_args():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--data-root', default=None)
     return parser.parse_args()
-
-
-def median_ms(fn, repeats, warmup, device):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        times.append((time.perf_counter() - start) * 1e3)
-    return sorted(times)[len(times) // 2]
 
 
 def main():
@@ -58,8 +43,8 @@ def main():
                                     True)):
             params = model.dewhiten(
                 torch.randn(batch, model.num_params, device=device))
-            ms = median_ms(lambda: model.reconstruct(params, dense=dense),
-                           args.repeats, args.warmup, device)
+            ms = median_time(lambda: model.reconstruct(params, dense=dense),
+                             args.repeats, args.warmup, device) * 1e3
             rows.append((name, batch, ms, batch / ms * 1e3))
     threads = torch.get_num_threads()
     print(f'MorphableModel ({args.layout}, {model.num_vertices} vertices) '
