@@ -50,7 +50,8 @@ TRANSFORMS = Registry(
     parent=MMENGINE_TRANSFORMS,
     locations=['mmface3d.datasets.transforms'])
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmface3d.models'])
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, locations=['mmface3d.models'])
 MODEL_WRAPPERS = Registry(
     'model wrapper',
     parent=MMENGINE_MODEL_WRAPPERS,

@@ -20,7 +20,8 @@ def test_resolve(tmp_path, monkeypatch):
     (tmp_path / 'bfm').mkdir()
     monkeypatch.setenv(DATA_ENV, str(tmp_path))
     assert resolve_data_path('bfm') == tmp_path / 'bfm'
-    assert resolve_data_path(tmp_path / 'bfm', '/elsewhere') == tmp_path / 'bfm'
+    explicit = resolve_data_path(tmp_path / 'bfm', '/elsewhere')
+    assert explicit == tmp_path / 'bfm'
     with pytest.raises(FileNotFoundError, match=f'bfm/u_shp.npy.*{DATA_ENV}'):
         resolve_data_path('bfm/u_shp.npy')
     assert not resolve_data_path('nothing', must_exist=False).exists()

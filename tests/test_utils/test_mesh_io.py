@@ -23,8 +23,8 @@ def parse_ply(path):
     head, body = data.split(b'end_header\n', 1)
     lines = head.decode().splitlines()
     assert lines[1] == 'format binary_little_endian 1.0'
-    counts = {l.split()[1]: int(l.split()[2]) for l in lines
-              if l.startswith('element')}
+    counts = {line.split()[1]: int(line.split()[2]) for line in lines
+              if line.startswith('element')}
     has_color = 'property uchar red' in lines
     vdtype = [('xyz', '<f4', (3, ))] + ([('rgb', 'u1', (3, ))]
                                         if has_color else [])

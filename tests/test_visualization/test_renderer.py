@@ -112,8 +112,8 @@ def _reference_raster(verts, tri, height, width):
     for r in range(height):
         for c in range(width):
             for a, b, d in tri.tolist():
-                (xa, xb, xd), (ya, yb, yd) = pts[0, [a, b, d]], pts[1,
-                                                                   [a, b, d]]
+                xa, xb, xd = pts[0, [a, b, d]]
+                ya, yb, yd = pts[1, [a, b, d]]
                 area = (xb - xa) * (yd - ya) - (xd - xa) * (yb - ya)
                 w_b = ((c - xa) * (yd - ya) - (xd - xa) * (r - ya)) / area
                 w_d = ((xb - xa) * (r - ya) - (c - xa) * (yb - ya)) / area
@@ -197,8 +197,8 @@ def test_batch_matches_single():
     verts = torch.rand(3, 3, 30, generator=gen) * 20
     tri = torch.randint(0, 30, (25, 3), generator=gen)
     colors = torch.rand(3, 30, 3, generator=gen) * 255
-    light = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, -1.0,
-                                                              1.0]])
+    light = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0],
+                          [0.0, -1.0, 1.0]])
     batch = render(
         verts, tri, colors, image_size=(20, 20), light_dir=light)
     for i in range(3):

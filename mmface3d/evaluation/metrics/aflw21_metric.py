@@ -3,8 +3,7 @@ from typing import Optional, Sequence
 
 from mmface3d.datasets.landmark_layout import AFLW21_TO_68
 from mmface3d.registry import METRICS
-from .visible_landmark_metric import (VisibleLandmarkMetric,
-                                           PredIndex)
+from .visible_landmark_metric import PredIndex, VisibleLandmarkMetric
 
 # The 68-point rows of each AFLW point (the mean of two rows for the eye and
 # mouth centres); the ears and the chin centre have no 68-point counterpart.

@@ -2,8 +2,7 @@
 from typing import Optional, Sequence
 
 from mmface3d.registry import METRICS
-from .visible_landmark_metric import (VisibleLandmarkMetric,
-                                           PredIndex)
+from .visible_landmark_metric import PredIndex, VisibleLandmarkMetric
 
 
 @METRICS.register_module()

@@ -81,7 +81,8 @@ def benchmark_roi_box(landmarks: np.ndarray, img_width: int,
     """
     landmarks = np.asarray(landmarks, dtype=np.float64)
     if landmarks.ndim != 3 or landmarks.shape[1] < 2:
-        raise ValueError(f'landmarks must be (B, 2+, K), got {landmarks.shape}')
+        raise ValueError(
+            f'landmarks must be (B, 2+, K), got {landmarks.shape}')
     lo, hi = landmarks[:, :2].min(2), landmarks[:, :2].max(2)
     center = (lo + hi) / 2
     side = np.sqrt(2) * (hi - lo).max(1, keepdims=True)

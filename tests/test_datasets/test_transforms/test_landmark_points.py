@@ -20,7 +20,6 @@ def test_flip_indices_is_an_involution():
         assert FLIP_INDICES_68[i] == j and FLIP_INDICES_68[j] == i
 
 
-
 def test_flip_indices_21_pairs_the_aflw_points():
     # brows 0-2 | 3-5, eyes 6-8 | 9-11, ears 12 | 16, nose 13 14 15,
     # mouth 17 18 19, chin 20 (AFLW21_NAMES)

@@ -9,7 +9,8 @@ from mmengine.registry import init_default_scope
 
 from mmface3d.registry import DATASETS, METRICS
 
-CONFIG = Path(__file__).parents[3] / 'configs/_base_/datasets/synthetic_faces.py'
+CONFIG = Path(__file__).parents[3] / 'configs/_base_/datasets' / \
+    'synthetic_faces.py'
 
 
 @pytest.fixture(scope='module')

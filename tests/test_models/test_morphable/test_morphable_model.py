@@ -32,7 +32,8 @@ def aflw(data_root):
         shape_para=stack('shape_para'),
         exp_para=stack('exp_para'),
         roi_box=torch.from_numpy(
-            np.load(data_root / ANN / 'AFLW2000-3D_crop.roi_box.npy')).double(),
+            np.load(data_root / ANN /
+                    'AFLW2000-3D_crop.roi_box.npy')).double(),
         pts68=np.load(data_root / ANN / 'AFLW2000-3D.pts68.npy'),
         yaw=np.load(data_root / ANN / 'AFLW2000-3D.pose.npy'))
 
