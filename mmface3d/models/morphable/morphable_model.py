@@ -54,7 +54,7 @@ def _load_tddfa(directory: Path) -> Dict[str, np.ndarray]:
 
 def _load_tddfa_v2(path: Path) -> Dict[str, np.ndarray]:
     """Arrays of the 3DDFA_V2 ``bfm_noneck_v3.pkl`` layout (0-based tri)."""
-    data = _load_pickle(resolve_data_path(path))
+    data = _load_pickle(path)
     missing = {'u', 'w_shp', 'w_exp', 'keypoints', 'tri'} - set(data)
     if missing:
         raise ValueError(f'{path}: keys {sorted(missing)} are missing '
@@ -62,6 +62,9 @@ def _load_tddfa_v2(path: Path) -> Dict[str, np.ndarray]:
                          "'tri')")
     return {k: np.asarray(data[k]) for k in
             ('u', 'w_shp', 'w_exp', 'keypoints', 'tri')}
+
+
+LOADERS = {'3ddfa': _load_tddfa, '3ddfa_v2': _load_tddfa_v2}
 
 
 def _load_param_stats(path: Path) -> Dict[str, np.ndarray]:
@@ -131,15 +134,11 @@ class MorphableModel(nn.Module):
                  crop_size: int = 120,
                  data_root: Optional[str] = None) -> None:
         super().__init__()
-        if layout == '3ddfa':
-            path = resolve_data_path(model_path, data_root)
-            arrays = _load_tddfa(path)
-        elif layout == '3ddfa_v2':
-            path = resolve_data_path(model_path, data_root)
-            arrays = _load_tddfa_v2(path)
-        else:
+        if layout not in LOADERS:
             raise ValueError(
                 f"layout must be '3ddfa' or '3ddfa_v2', got {layout!r}")
+        path = resolve_data_path(model_path, data_root)
+        arrays = LOADERS[layout](path)
         self.layout = layout
         self.n_shape, self.n_exp = n_shape, n_exp
         self.num_params = NUM_POSE + n_shape + n_exp
@@ -148,7 +147,7 @@ class MorphableModel(nn.Module):
         self.flip_x, self.flip_y = flip_offsets(convention, crop_size)
         self.shift_z = convention == 'v2'
 
-        u, w = self._check_arrays(arrays, path)
+        u, w, tri = self._check_arrays(arrays, path)
         keypoints = arrays['keypoints'].astype(np.int64).reshape(-1)
         self.register_buffer('u', torch.from_numpy(u), persistent=False)
         self.register_buffer('w', torch.from_numpy(w), persistent=False)
@@ -160,8 +159,7 @@ class MorphableModel(nn.Module):
             'keypoints',
             torch.from_numpy(keypoints[::3] // 3),
             persistent=False)
-        self.register_buffer(
-            'tri', torch.from_numpy(arrays['tri']), persistent=False)
+        self.register_buffer('tri', torch.from_numpy(tri), persistent=False)
 
         self.param_stats = param_stats
         if param_stats is not None:
@@ -182,7 +180,8 @@ class MorphableModel(nn.Module):
                 persistent=False)
 
     def _check_arrays(self, arrays: Dict[str, np.ndarray], path: Path):
-        """Validate the array shapes; return ``u`` (3N,) and ``w`` (3N, K)."""
+        """Validate the array shapes; return ``u`` (3N,), ``w`` (3N, K) and
+        ``tri`` (M, 3) int64."""
         u = np.asarray(arrays['u'], dtype=np.float32).reshape(-1)
         num = u.shape[0]
         if num % 3:
@@ -210,8 +209,8 @@ class MorphableModel(nn.Module):
         if tri.min() < 0 or tri.max() >= num // 3:
             raise ValueError(f'{path}: `tri` holds vertex ids outside '
                              f'[0, {num // 3})')
-        arrays['tri'] = np.ascontiguousarray(tri, dtype=np.int64)
-        return u, np.ascontiguousarray(np.concatenate(blocks, axis=1))
+        return (u, np.ascontiguousarray(np.concatenate(blocks, axis=1)),
+                np.ascontiguousarray(tri, dtype=np.int64))
 
     @property
     def num_vertices(self) -> int:
