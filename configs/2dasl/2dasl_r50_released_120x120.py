@@ -1,7 +1,9 @@
-# The released 2DASL regressor (Tu et al., 2019): ResNet-50 on a 120x120
-# BGR crop plus the 18-point facial landmark map (4 channels), layer4 with
-# stride 1 and a 7x7 / stride-2 average pool before the 2048 -> 62 fc, as in
-# the released code; parameters in the 3DDFA v1 convention and whitening.
+# The released 2DASL regressor (Tu et al., 2019). 2DASL regresses 3DDFA's
+# 62 parameters (v1 BFM, whitening and flip convention), so this config
+# keeps the 3DDFA morphable model and parameter head and changes the network
+# and the evaluation. Network, as in the released code: ResNet-50 on a
+# 120x120 BGR crop plus the 18-point facial landmark map (4 channels), layer4
+# with stride 1 and a 7x7 / stride-2 average pool before the 2048 -> 62 fc.
 # Evaluated as the paper does on "AFLW1998": the landmark map comes from the
 # FAN points of fan_landmarks_crop120.txt, which has none for 2 images.
 # Released weights (not distributed with mmface3d):
@@ -10,33 +12,19 @@
 #       work_dirs/2dasl_r50_released.pth
 #   python tools/test.py configs/2dasl/2dasl_r50_released_120x120.py \
 #       work_dirs/2dasl_r50_released.pth
-_base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/aflw2000_3d.py'
-]
-
-morphable_model = dict(
-    type='MorphableModel',
-    model_path='bfm',
-    layout='3ddfa',
-    param_stats='bfm/param_whitening.pkl',
-    convention='v1')
+_base_ = ['../3ddfa/3ddfa_mbv1_120x120.py']
 
 model = dict(
-    type='Face3DRegressor',
-    data_preprocessor=dict(type='Face3DDataPreprocessor', num_channels=4),
+    data_preprocessor=dict(num_channels=4),
     backbone=dict(
+        _delete_=True,
         type='ResNet',
         depth=50,
         in_channels=4,
         strides=(1, 2, 2, 1),
         pool_kernel=7,
         pool_stride=2),
-    head=dict(
-        type='ParamRegressionHead',
-        in_channels=2048,
-        num_params=62,
-        morphable_model=morphable_model,
-        loss=dict(type='ParamMSELoss', loss_weight=1.0)))
+    head=dict(in_channels=2048))
 
 test_pipeline = [
     dict(type='LoadFaceImage'),
@@ -53,5 +41,3 @@ test_dataloader = dict(
 val_dataloader = test_dataloader
 test_evaluator = [dict(type='AFLW2000Metric', subset='1998', gt='ori')]
 val_evaluator = test_evaluator
-
-visualizer = dict(morphable_model=morphable_model)

@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
+from mmface3d.models import MobileNetV1, ResNet
 from mmface3d.registry import MODELS
 from mmface3d.structures import Face3DDataSample
 
@@ -31,70 +32,18 @@ def build(config):
     return MODELS.build(Config.fromfile(REPO / 'configs' / config).model)
 
 
-def mobilenet_v1_release(width):
-    """Keys and shapes of a released 3DDFA MobileNetV1 state dict."""
-    widths = [
-        32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
-    ]
-    names = [
-        '2_1', '2_2', '3_1', '3_2', '4_1', '4_2', '5_1', '5_2', '5_3', '5_4',
-        '5_5', '5_6', '6'
-    ]
-    channels = [int(c * width) for c in widths]
-    shapes = {'conv1.weight': (channels[0], 3, 3, 3)}
-
-    def bn(prefix, c):
-        shapes.update({
-            f'{prefix}.{k}': (c, )
-            for k in ('weight', 'bias', 'running_mean', 'running_var')
-        })
-        shapes[f'{prefix}.num_batches_tracked'] = ()
-
-    bn('bn1', channels[0])
-    for i, name in enumerate(names):
-        c_in, c_out = channels[i], channels[i + 1]
-        shapes[f'dw{name}.conv_dw.weight'] = (c_in, 1, 3, 3)
-        bn(f'dw{name}.bn_dw', c_in)
-        shapes[f'dw{name}.conv_sep.weight'] = (c_out, c_in, 1, 1)
-        bn(f'dw{name}.bn_sep', c_out)
-    return shapes
-
-
-def resnet50_4ch_release():
-    """Keys and shapes of the released 2DASL ResNet-50 (torchvision layout,
-    4-channel conv1)."""
-    shapes = {'conv1.weight': (64, 4, 7, 7)}
-
-    def bn(prefix, c):
-        shapes.update({
-            f'{prefix}.{k}': (c, )
-            for k in ('weight', 'bias', 'running_mean', 'running_var')
-        })
-        shapes[f'{prefix}.num_batches_tracked'] = ()
-
-    bn('bn1', 64)
-    c_in = 64
-    for stage, blocks in enumerate((3, 4, 6, 3)):
-        mid = 64 * 2**stage
-        for block in range(blocks):
-            prefix = f'layer{stage + 1}.{block}'
-            for conv, shape in (('1', (mid, c_in, 1, 1)),
-                                ('2', (mid, mid, 3, 3)), ('3', (4 * mid, mid,
-                                                                1, 1))):
-                shapes[f'{prefix}.conv{conv}.weight'] = shape
-                bn(f'{prefix}.bn{conv}', shape[0])
-            if block == 0:
-                shapes[f'{prefix}.downsample.0.weight'] = (4 * mid, c_in, 1, 1)
-                bn(f'{prefix}.downsample.1', 4 * mid)
-            c_in = 4 * mid
-    return shapes
-
-
-def random_tensors(shapes, prefix='module.'):
+def released_state_dict(backbone):
+    """Random ``module.``-prefixed tensors in the layout of a 3DDFA / 2DASL
+    release: the backbone's keys (the release layout: test_mobilenet_v1.py
+    checks it against the real 3DDFA_V2 weights, test_resnet.py against
+    torchvision's ResNet-50) plus the ``fc`` layer to 62 parameters."""
+    shapes = {k: v.shape for k, v in backbone.state_dict().items()}
+    shapes['fc.weight'] = (62, backbone.out_channels)
+    shapes['fc.bias'] = (62, )
     generator = torch.Generator().manual_seed(0)
     return {
-        prefix + k: (torch.tensor(7) if not shape else torch.rand(
-            shape, generator=generator))
+        f'module.{k}': (torch.rand(shape, generator=generator)
+                        if len(shape) else torch.tensor(7))
         for k, shape in shapes.items()
     }
 
@@ -115,9 +64,7 @@ def check_converted(dst, model, released, head_prefix):
 
 
 def test_tddfa_v1_key_map(tmp_path, data_root):
-    released = random_tensors(mobilenet_v1_release(1.0))
-    released['module.fc.weight'] = torch.rand(62, 1024)
-    released['module.fc.bias'] = torch.rand(62)
+    released = released_state_dict(MobileNetV1(widen_factor=1.0))
     src, dst = tmp_path / 'phase1_wpdc_vdc.pth.tar', tmp_path / 'out.pth'
     torch.save({'state_dict': released}, src)
     load_tool('tddfa_to_mmface3d').convert(str(src), str(dst))
@@ -128,9 +75,7 @@ def test_tddfa_v1_key_map(tmp_path, data_root):
 
 
 def test_twodasl_key_map(tmp_path, data_root):
-    released = random_tensors(resnet50_4ch_release())
-    released['module.fc.weight'] = torch.rand(62, 2048)
-    released['module.fc.bias'] = torch.rand(62)
+    released = released_state_dict(ResNet(in_channels=4))
     src, dst = tmp_path / '2DASL_stage2.pth.tar', tmp_path / 'out.pth'
     torch.save({'res_state_dict': released, 'epoch': 50}, src)
     load_tool('twodasl_to_mmface3d').convert(str(src), str(dst))
@@ -141,7 +86,9 @@ def test_twodasl_key_map(tmp_path, data_root):
 
 def test_missing_head_is_reported(tmp_path):
     src = tmp_path / 'no_head.pth'
-    torch.save({'state_dict': random_tensors(mobilenet_v1_release(0.25))}, src)
+    released = released_state_dict(MobileNetV1(widen_factor=0.25))
+    del released['module.fc.weight'], released['module.fc.bias']
+    torch.save({'state_dict': released}, src)
     with pytest.raises(KeyError, match='fc.weight'):
         load_tool('tddfa_to_mmface3d').convert(
             str(src), str(tmp_path / 'out.pth'))
@@ -152,9 +99,7 @@ def test_missing_head_is_reported(tmp_path):
 
 
 def test_command_line(tmp_path, monkeypatch, capsys):
-    released = random_tensors(mobilenet_v1_release(0.25))
-    released['module.fc.weight'] = torch.rand(62, 256)
-    released['module.fc.bias'] = torch.rand(62)
+    released = released_state_dict(MobileNetV1(widen_factor=0.25))
     src, dst = tmp_path / 'release.pth', tmp_path / 'sub' / 'out.pth'
     torch.save({'state_dict': released}, src)
     monkeypatch.setattr(sys, 'argv',

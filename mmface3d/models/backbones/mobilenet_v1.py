@@ -104,7 +104,6 @@ class MobileNetV1(BaseModule):
             in_channels, stem, kernel_size=3, stride=2, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(stem)
         self.relu = nn.ReLU(inplace=True)
-        self.block_names = [name for name, _, _, _ in BLOCKS]
         for name, c_in, c_out, stride in BLOCKS:
             self.add_module(
                 name,
@@ -128,6 +127,6 @@ class MobileNetV1(BaseModule):
                 f'MobileNetV1 expects (B, {self.in_channels}, H, W) inputs, '
                 f'got {tuple(x.shape)}')
         x = self.relu(self.bn1(self.conv1(x)))
-        for name in self.block_names:
+        for name, *_ in BLOCKS:
             x = getattr(self, name)(x)
         return (self.avgpool(x).flatten(1), )

@@ -15,9 +15,9 @@ class ParamRegressionHead(BaseModule):
 
     ``forward`` gives whitened parameters (the space the 3DDFA-family
     networks are trained in); ``predict`` de-whitens them with the head's
-    morphable model and decodes landmarks and pose; ``loss`` compares
-    whitened parameters with the ground truth through a loss built from
-    ``loss``.
+    morphable model and decodes landmarks and pose; ``loss`` whitens the
+    raw ground truth with the same model and compares the two through a
+    loss built from ``loss``.
 
     Args:
         in_channels (int): Channels of the pooled backbone feature.
@@ -114,7 +114,8 @@ class ParamRegressionHead(BaseModule):
             Sequence[Face3DDataSample]: The same samples, with predictions.
         """
         params_white = self.forward(feats).detach()
-        roi_box = self._stack_roi_boxes(data_samples).to(params_white)
+        roi_box = self._stack_field(data_samples, 'roi_box', 4,
+                                    'predict').to(params_white)
         decoded = self.decode(params_white, roi_box)
         for i, sample in enumerate(data_samples):
             sample.pred_params = decoded['params'][i]
@@ -126,54 +127,45 @@ class ParamRegressionHead(BaseModule):
              data_samples: Sequence[Face3DDataSample]) -> Dict[str, Tensor]:
         """Loss between predicted and ground-truth whitened parameters.
 
+        The ground truth is every sample's raw ``gt_params``, whitened with
+        this head's morphable model, so targets and predictions always share
+        one set of whitening statistics.
+
         Args:
             feats (tuple[Tensor]): Backbone features, see :meth:`forward`.
             data_samples (Sequence[Face3DDataSample]): One per input, each
-                with ``gt_params_white`` (num_params,) or ``gt_params``
-                (num_params,).
+                with ``gt_params`` (num_params,) raw crop-frame parameters.
 
         Returns:
             dict[str, Tensor]: ``loss_params``.
         """
         params_white = self.forward(feats)
-        target = self.stack_targets(data_samples).to(params_white)
+        mm = self.morphable_model
+        target = self._stack_field(data_samples, 'gt_params',
+                                   self.num_params, 'loss')
+        target = mm.whiten(target.to(mm.param_mean)).to(params_white)
         return dict(loss_params=self.loss_module(params_white, target))
 
-    def stack_targets(self,
-                      data_samples: Sequence[Face3DDataSample]) -> Tensor:
-        """(B, num_params) whitened ground truth of a batch.
-
-        Uses ``gt_params_white`` when every sample has it, else whitens
-        ``gt_params``.
-        """
-        for key in ('gt_params_white', 'gt_params'):
-            if all(key in sample for sample in data_samples):
-                target = torch.stack(
-                    [torch.as_tensor(s.get(key)) for s in data_samples])
-                if target.shape[1:] != (self.num_params, ):
-                    raise ValueError(f'data sample field `{key}` has shape '
-                                     f'{tuple(target.shape[1:])}, expected '
-                                     f'({self.num_params},)')
-                if key == 'gt_params':
-                    target = self.morphable_model.whiten(
-                        target.to(self.morphable_model.param_mean))
-                return target
-        raise KeyError('ParamRegressionHead.loss needs `gt_params_white` or '
-                       '`gt_params` (num_params,) in every data sample')
-
     @staticmethod
-    def _stack_roi_boxes(data_samples: Sequence[Face3DDataSample]) -> Tensor:
-        """(B, 4) crop boxes from the samples' metainfo ``roi_box``."""
-        boxes = []
-        for sample in data_samples:
-            if 'roi_box' not in sample.metainfo:
-                raise KeyError('ParamRegressionHead.predict needs the '
-                               'metainfo `roi_box` [sx, sy, ex, ey] of '
-                               'every data sample')
-            box = torch.as_tensor(
-                sample.metainfo['roi_box'], dtype=torch.float32)
-            if box.numel() != 4:
-                raise ValueError('metainfo `roi_box` must hold 4 values '
-                                 f'[sx, sy, ex, ey], got {box.tolist()}')
-            boxes.append(box.reshape(4))
-        return torch.stack(boxes)
+    def _stack_field(data_samples: Sequence[Face3DDataSample], key: str,
+                     size: int, caller: str) -> Tensor:
+        """(B, size) float32 stack of the field or metainfo ``key`` of every
+        sample, with errors naming the field, the sample and ``caller``."""
+        missing = [i for i, s in enumerate(data_samples) if key not in s]
+        if missing:
+            raise KeyError(f'ParamRegressionHead.{caller} needs `{key}` '
+                           f'({size},) in every data sample; samples '
+                           f'{missing} of the batch have none')
+        values = [
+            torch.as_tensor(s.get(key), dtype=torch.float32).reshape(-1)
+            for s in data_samples
+        ]
+        wrong = {
+            i: v.numel()
+            for i, v in enumerate(values) if v.numel() != size
+        }
+        if wrong:
+            raise ValueError(f'ParamRegressionHead.{caller}: data sample '
+                             f'field `{key}` must hold {size} values, got '
+                             f'{wrong} (sample index: count)')
+        return torch.stack(values)

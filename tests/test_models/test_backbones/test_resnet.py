@@ -10,9 +10,9 @@ from mmface3d.models.backbones import resnet as resnet_module
 RESNET50_BACKBONE_PARAMS = 25557032 - 2049000
 
 
-def torchvision_resnet50_state_dict(in_channels=3):
+def torchvision_resnet50_state_dict():
     """Random tensors with the keys and shapes of torchvision's ResNet-50."""
-    shapes = {'conv1.weight': (64, in_channels, 7, 7)}
+    shapes = {'conv1.weight': (64, 3, 7, 7)}
 
     def bn(prefix, channels):
         for name in ('weight', 'bias', 'running_mean', 'running_var'):

@@ -78,33 +78,24 @@ def test_predict_fills_samples_with_hand_computed_values(head, tiny_bfm_files):
             sample.pred_pose.numpy(), np.zeros(3), atol=1e-4)
 
 
-def test_loss_on_whitened_targets(head):
+def test_loss_whitens_raw_targets(head, tiny_bfm_files):
     bias = np.linspace(-1, 1, 62)
     set_linear(head, np.zeros((62, IN_CHANNELS)), bias)
-    targets = [np.full(62, 0.5), np.arange(62) / 62.0]
+    targets_white = [np.full(62, 0.5), np.arange(62) / 62.0]
     samples = [
-        Face3DDataSample(gt_params_white=torch.tensor(t, dtype=torch.float32))
-        for t in targets
+        Face3DDataSample(
+            gt_params=torch.tensor(
+                tiny_bfm_files['mean_params'] + tiny_bfm_files['std'] * t,
+                dtype=torch.float32)) for t in targets_white
     ]
     losses = head.loss((torch.zeros(2, IN_CHANNELS), ), samples)
-    expected = np.mean([(bias - t)**2 for t in targets])
+    expected = np.mean([(bias - t)**2 for t in targets_white])
     assert set(losses) == {'loss_params'}
-    assert losses['loss_params'].item() == pytest.approx(expected, rel=1e-5)
-
-
-def test_loss_whitens_raw_targets(head, tiny_bfm_files):
-    set_linear(head, np.zeros((62, IN_CHANNELS)), np.zeros(62))
-    raw = tiny_bfm_files[
-        'mean_params'] + tiny_bfm_files['std'] * 2.0  # whitened: 2
-    samples = [
-        Face3DDataSample(gt_params=torch.tensor(raw, dtype=torch.float32))
-    ]
-    losses = head.loss((torch.zeros(1, IN_CHANNELS), ), samples)
-    assert losses['loss_params'].item() == pytest.approx(4.0, rel=1e-4)
+    assert losses['loss_params'].item() == pytest.approx(expected, rel=1e-4)
 
 
 def test_loss_backpropagates_to_the_linear_layer(head):
-    samples = [Face3DDataSample(gt_params_white=torch.ones(62))]
+    samples = [Face3DDataSample(gt_params=torch.ones(62))]
     head.loss((torch.ones(1, IN_CHANNELS), ),
               samples)['loss_params'].backward()
     assert head.fc.weight.grad.abs().sum() > 0
@@ -116,6 +107,10 @@ def test_errors(head, tiny_morphable_cfg):
         head.predict(feats, [Face3DDataSample()])
     with pytest.raises(KeyError, match='gt_params'):
         head.loss(feats, [Face3DDataSample()])
+    with pytest.raises(ValueError, match='`gt_params` must hold 62'):
+        head.loss(feats, [Face3DDataSample(gt_params=torch.zeros(61))])
+    with pytest.raises(ValueError, match='`roi_box` must hold 4'):
+        head.predict(feats, [Face3DDataSample(metainfo=dict(roi_box=[0, 1]))])
     with pytest.raises(ValueError, match=r'\(B, 4\)'):
         head((torch.zeros(1, 5), ))
     with pytest.raises(ValueError, match='num_params=60'):
