@@ -125,33 +125,19 @@ class AFLW2000Dataset(BaseFaceDataset):
         super().__init__(ann_file, data_root, data_prefix, input_landmarks,
                          missing_input, **kwargs)
 
-    def _load_array(self, name: str, num: int, tail: tuple) -> np.ndarray:
-        path = Path(self.ann_file).parent / name
-        if not path.is_file():
-            raise FileNotFoundError(
-                f'{path} does not exist (AFLW2000-3D annotations are expected '
-                f'next to {self.ann_file}; see docs/datasets.md)')
-        array = np.load(path)
-        if array.shape != (num, ) + tail:
-            raise ValueError(f'{path} has shape {array.shape}, expected '
-                             f'{(num, ) + tail} (one row per line of '
-                             f'{self.ann_file})')
-        return array
-
     def load_data_list(self) -> List[dict]:
         """Read the list, the annotation arrays and (optionally) the fits and
         input landmarks into one dict per sample."""
-        with open(self.ann_file, encoding='utf-8') as f:
-            names = [line.strip() for line in f if line.strip()]
+        names = self.read_image_list()
         num = len(names)
-        pts68 = self._load_array(PTS68_FILE, num, (3, 68))
-        released = self._load_array(ROI_BOX_FILE, num, (4, ))
-        yaws = self._load_array(self.pose_file, num, ())
+        pts68 = self.load_array(PTS68_FILE, num, (3, 68))
+        released = self.load_array(ROI_BOX_FILE, num, (4, ))
+        yaws = self.load_array(self.pose_file, num, ())
         if self.gt_landmarks == 'ori':
             landmarks = pts68[:, :2].transpose(0, 2, 1)
         else:
-            landmarks = self._load_array(REANNOTATED_FILE, num,
-                                         (2, 68)).transpose(0, 2, 1)
+            landmarks = self.load_array(REANNOTATED_FILE, num,
+                                        (2, 68)).transpose(0, 2, 1)
 
         keep = np.ones(num, dtype=bool)
         if self.num_images == 1998:

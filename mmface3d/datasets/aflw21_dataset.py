@@ -1,5 +1,4 @@
 """The AFLW 21-point benchmark list of 3DDFA (21,080 faces)."""
-from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
@@ -71,37 +70,14 @@ class AFLW21Dataset(BaseFaceDataset):
         super().__init__(ann_file, data_root, data_prefix, input_landmarks,
                          missing_input, **kwargs)
 
-    def _load_array(self,
-                    name: str,
-                    num: int,
-                    tail: tuple,
-                    required: bool = True) -> Optional[np.ndarray]:
-        path = Path(self.ann_file).parent / name
-        if not path.is_file():
-            if required:
-                raise FileNotFoundError(
-                    f'{path} does not exist (expected next to '
-                    f'{self.ann_file}; see docs/datasets.md)')
-            return None
-        array = np.load(path)
-        ok = array.ndim == 1 + len(tail) and array.shape[0] == num and all(
-            t is None or t == s for t, s in zip(tail, array.shape[1:]))
-        if not ok or not np.isfinite(array).all():
-            shape = ', '.join('2+' if t is None else str(t) for t in tail)
-            raise ValueError(f'{path} has shape {array.shape}, expected '
-                             f'({num}, {shape}) finite values (one row per '
-                             f'line of {self.ann_file})')
-        return array
-
     def load_data_list(self) -> List[dict]:
         """Read the list and the arrays into one dict per face."""
-        with open(self.ann_file, encoding='utf-8') as f:
-            names = [line.strip() for line in f if line.strip()]
+        names = self.read_image_list()
         num = len(names)
-        pts21 = self._load_array(PTS21_FILE, num, (2, 21)).transpose(0, 2, 1)
-        boxes = self._load_array(ROI_BOX_FILE, num, (4, )).astype(np.float64)
-        yaws = self._load_array(YAW_FILE, num, ())
-        pts68 = self._load_array(PTS68_FILE, num, (None, 68), required=False)
+        pts21 = self.load_array(PTS21_FILE, num, (2, 21)).transpose(0, 2, 1)
+        boxes = self.load_array(ROI_BOX_FILE, num, (4, )).astype(np.float64)
+        yaws = self.load_array(YAW_FILE, num, ())
+        pts68 = self.load_array(PTS68_FILE, num, (None, 68), required=False)
         if pts68 is not None and pts68.shape[1] < 2:
             raise ValueError(f'{PTS68_FILE} must hold x and y rows, got '
                              f'{pts68.shape}')

@@ -2,7 +2,7 @@
 landmarks, checks shared by the loaders and the bad-sample policy."""
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -10,7 +10,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
-from mmface3d.utils import get_data_root
+from mmface3d.utils import get_data_root, resolve_data_path
 from .landmark_io import load_landmark_file
 from .landmark_layout import read_image_sizes
 from .transforms.errors import FaceDataError
@@ -44,6 +44,14 @@ def _non_finite_keys(obj: Any, prefix: str = '') -> List[str]:
     for key, value in items:
         bad += _non_finite_keys(value, f'{prefix}.{key}' if prefix else key)
     return bad
+
+
+def shape_matches(shape: Tuple[int, ...], num: int,
+                  tail: Tuple[Optional[int], ...]) -> bool:
+    """Whether ``shape`` is ``(num, *tail)``, None in ``tail`` matching any
+    size."""
+    return len(shape) == 1 + len(tail) and shape[0] == num and all(
+        t is None or t == s for t, s in zip(tail, shape[1:]))
 
 
 def check_choice(name: str, value: Any, allowed: Sequence) -> None:
@@ -134,15 +142,49 @@ class BaseFaceDataset(BaseDataset):
             metainfo=metainfo,
             **kwargs)
 
-    @property
-    def num_bad_samples(self) -> int:
-        """Samples this process replaced because their pipeline failed."""
-        return len(self.bad_samples)
+    def read_image_list(self) -> List[str]:
+        """The image names of ``ann_file``, one per non-blank line."""
+        with open(self.ann_file, encoding='utf-8') as f:
+            return [line.strip() for line in f if line.strip()]
 
-    def resolve(self, path: Union[str, Path]) -> Path:
-        """``path`` if absolute, else relative to ``data_root``."""
-        path = Path(path).expanduser()
-        return path if path.is_absolute() else Path(self.data_root) / path
+    def load_array(self,
+                   name: str,
+                   num: int,
+                   tail: Tuple[Optional[int], ...],
+                   required: bool = True) -> Optional[np.ndarray]:
+        """An annotation ``.npy`` file next to ``ann_file``, one row per
+        listed image.
+
+        Args:
+            name (str): File name.
+            num (int): Rows expected (the images of ``ann_file``).
+            tail (tuple): The other dimensions, None for any size.
+            required (bool): Whether a missing file is an error; else None
+                is returned. Defaults to True.
+
+        Returns:
+            np.ndarray | None: The array, of shape ``(num, *tail)``.
+
+        Raises:
+            FileNotFoundError: A required file is missing.
+            ValueError: The shape differs or a value is NaN / inf.
+        """
+        path = Path(self.ann_file).parent / name
+        if not path.is_file():
+            if not required:
+                return None
+            raise FileNotFoundError(
+                f'{path} does not exist (expected next to {self.ann_file}; '
+                'see docs/datasets.md)')
+        array = np.load(path)
+        if not shape_matches(array.shape, num, tail) or \
+                not np.isfinite(array).all():
+            dims = [str(num)] + ['*' if t is None else str(t) for t in tail]
+            raise ValueError(f'{path} has shape {array.shape}, expected '
+                             f'({", ".join(dims)}{"," if not tail else ""}) '
+                             f'finite values (one row per line of '
+                             f'{self.ann_file})')
+        return array
 
     def img_path(self, name: str) -> str:
         """The image file of a list entry: ``data_prefix['img_path']/name``."""
@@ -206,7 +248,7 @@ class BaseFaceDataset(BaseDataset):
         self.missing_input = []
         if self.input_landmarks is None:
             return points, has, ~has
-        path = self.resolve(self.input_landmarks)
+        path = resolve_data_path(self.input_landmarks, self.data_root)
         parsed = load_landmark_file(path, num_points=68)
         index = {name: i for i, name in enumerate(names)}
         rows = np.array([index.get(n, -1) for n in parsed['names']],
@@ -232,17 +274,19 @@ class BaseFaceDataset(BaseDataset):
                       f'(lines without points: {failed or "none"})')
         return points, has, has | keep
 
-    def make_data_info(self, names: List[str], index: int, roi_box: np.ndarray,
-                       inputs: np.ndarray, has_input: np.ndarray,
-                       **fields) -> dict:
+    def make_data_info(self, names: Sequence[str], index: int,
+                       roi_box: np.ndarray, inputs: Optional[np.ndarray],
+                       has_input: np.ndarray, **fields) -> dict:
         """One data list entry of image ``names[index]``.
 
         Args:
-            names (list[str]): The dataset's image names.
+            names (Sequence[str]): The dataset's image names.
             index (int): The image's row in ``names``, its ``img_id``.
             roi_box (np.ndarray): (4,) float32 crop box.
-            inputs (np.ndarray): (N, 68, 2) input landmarks of all images,
-                from :meth:`read_input_landmarks`.
+            inputs (np.ndarray, optional): (N, 68, 2) float32 input
+                landmarks of all images (e.g. from
+                :meth:`read_input_landmarks`), read only where
+                ``has_input``.
             has_input (np.ndarray): (N,) bool, whether an image has them.
             **fields: The dataset's other fields of the sample.
 

@@ -101,13 +101,14 @@ class InTheWildDataset(BaseFaceDataset):
                       'skipped')
         rows, sizes = self.readable_rows(names, np.flatnonzero(keep))
         boxes = roi_boxes_from_landmarks(points[rows], visible[rows], sizes)
+        # the annotation is the input: landmarks_2d_input for every face
         return [
-            dict(
-                img_path=self.img_path(names[i]),
-                img_id=int(i),
-                roi_box=boxes[k],
-                landmarks_2d_input=points[i],
+            self.make_data_info(
+                names,
+                i,
+                boxes[k],
+                points,
+                keep,
                 landmarks_2d_input_visible=visible[i],
-                has_3d=False,
-                has_2d=True) for k, i in enumerate(rows)
+                has_3d=False) for k, i in enumerate(rows)
         ]

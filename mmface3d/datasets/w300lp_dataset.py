@@ -7,7 +7,8 @@ import torch
 
 from mmface3d.models.morphable import fit_to_params
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset, check_choice
+from .base_face_dataset import (BaseFaceDataset, check_choice,
+                                shape_matches)
 from .landmark_layout import roi_boxes_from_landmarks
 
 # key -> (dtype kind, shape after N); the cache written by
@@ -112,11 +113,9 @@ class W300LPDataset(BaseFaceDataset):
                 raise ValueError(f'{path}: key `{key}` is missing; rebuild '
                                  'the cache with prepare_300wlp.py')
             value = cache[key]
-            num = value.shape[0] if num is None else num
-            shape_ok = value.ndim == 1 + len(tail) and \
-                value.shape[0] == num and all(
-                    t is None or t == s for t, s in zip(tail, value.shape[1:]))
-            if not shape_ok or value.dtype.kind != kind:
+            num = len(value) if num is None else num
+            if not shape_matches(value.shape, num, tail) or \
+                    value.dtype.kind != kind:
                 raise ValueError(
                     f'{path}: `{key}` has shape {value.shape} and dtype '
                     f'{value.dtype}, expected ({num}, '
@@ -139,7 +138,7 @@ class W300LPDataset(BaseFaceDataset):
             subset = np.array([n.split('/', 1)[0] for n in names])
             rows = rows[np.isin(subset, self.subsets)]
         sizes = cache['img_size'][rows]
-        landmarks = cache[self.landmarks][rows]
+        landmarks = cache[self.landmarks][rows].astype(np.float32)
         boxes = roi_boxes_from_landmarks(
             landmarks, np.ones(landmarks.shape[:2], dtype=bool), sizes)
         pose = torch.from_numpy(cache['pose_para'][rows].astype(np.float64))
@@ -151,22 +150,19 @@ class W300LPDataset(BaseFaceDataset):
             torch.from_numpy(sizes[:, 1].astype(np.float64)), self.n_shape,
             self.n_exp, self.convention,
             self.crop_size).numpy().astype(np.float32)
-        yaws = np.degrees(cache['pose_para'][rows, 1])
+        yaws = np.degrees(cache['pose_para'][:, 1])
         inputs = None if self.input_landmarks is None else \
-            cache[self.input_landmarks][rows]
-
-        data_list = []
-        for k, i in enumerate(rows):
-            info = dict(
-                img_path=self.img_path(str(names[i])),
-                img_id=int(i),
-                roi_box=boxes[k],
+            cache[self.input_landmarks].astype(np.float32, copy=False)
+        has_input = np.full(len(names), inputs is not None)
+        return [
+            self.make_data_info(
+                names,
+                i,
+                boxes[k],
+                inputs,
+                has_input,
                 gt_params=params[k],
-                gt_landmarks_2d=landmarks[k].astype(np.float32),
-                yaw=float(yaws[k]),
-                has_3d=True,
-                has_2d=inputs is not None)
-            if inputs is not None:
-                info['landmarks_2d_input'] = inputs[k].astype(np.float32)
-            data_list.append(info)
-        return data_list
+                gt_landmarks_2d=landmarks[k],
+                yaw=float(yaws[i]),
+                has_3d=True) for k, i in enumerate(rows)
+        ]

@@ -1,7 +1,6 @@
 """AFLW21Dataset on a fixture in the 3DDFA AFLW benchmark layout: 120x120
 crops of real AFLW2000-3D images by their released boxes, with their 21-
 and 68-point annotations."""
-import cv2
 import numpy as np
 import pytest
 
@@ -11,28 +10,8 @@ NUM = 4
 
 
 @pytest.fixture
-def aflw(data_root, tmp_path):
-    ann = data_root / 'aflw2000_3d/annotations'
-    names = (ann / 'AFLW2000-3D.list').read_text().split()[:NUM]
-    boxes = np.load(ann / 'AFLW2000-3D_crop.roi_box.npy')[:NUM]
-    arrays = {
-        'AFLW_GT_pts21.npy': np.load(ann / 'AFLW2000-3D.pts21.npy')[:NUM],
-        'AFLW_GT_pts68.npy': np.load(ann / 'AFLW2000-3D.pts68.npy')[:NUM],
-        'AFLW_GT_crop_roi_box.npy': boxes,
-        'AFLW_GT_crop_yaws.npy': np.load(ann / 'AFLW2000-3D.pose.npy')[:NUM],
-    }
-    out_ann = tmp_path / 'aflw/annotations'
-    out_img = tmp_path / 'aflw/AFLW_GT_crop'
-    out_ann.mkdir(parents=True)
-    out_img.mkdir(parents=True)
-    for file, array in arrays.items():
-        np.save(out_ann / file, array)
-    (out_ann / 'AFLW_GT_crop.list').write_text('\n'.join(names) + '\n')
-    for name, (sx, sy, ex, ey) in zip(names, boxes.astype(int)):
-        img = cv2.imread(str(data_root / 'aflw2000_3d/AFLW2000' / name))
-        crop = cv2.resize(img[sy:ey, sx:ex], (120, 120))
-        cv2.imwrite(str(out_img / name), crop)
-    return dict(root=tmp_path, names=names, arrays=arrays, boxes=boxes)
+def aflw(aflw21_layout):
+    return aflw21_layout(np.arange(NUM))
 
 
 def stack(dataset, key):

@@ -33,11 +33,11 @@ def test_broken_image_is_replaced_and_counted(wild):
     sample = dataset[2]
     assert sample['img'].shape == (450, 450, 3)
     assert sample['img_path'] != dataset.get_data_info(2)['img_path']
-    assert list(dataset.bad_samples) == [2] and dataset.num_bad_samples == 1
+    assert list(dataset.bad_samples) == [2]
     assert 'truncated JPEG' in dataset.bad_samples[2]
     for i in (0, 1, 3):
         assert dataset[i]['img_path'] == dataset.get_data_info(i)['img_path']
-    assert dataset.num_bad_samples == 1
+    assert len(dataset.bad_samples) == 1
 
     test_set = InTheWildDataset(
         **wild, pipeline=[LoadFaceImage()], test_mode=True)
@@ -74,4 +74,4 @@ def test_gives_up_after_max_refetch(wild):
         **wild, pipeline=[lambda r: None], max_refetch=3)
     with pytest.raises(Exception, match='Cannot find valid image after 3'):
         dataset[0]
-    assert dataset.num_bad_samples >= 1
+    assert 0 in dataset.bad_samples

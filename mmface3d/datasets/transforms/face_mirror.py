@@ -66,10 +66,11 @@ class FaceMirror:
     The mirror of a mesh ``S`` maps vertex ``i`` to the reflection of its
     partner ``m(i)`` across the model's symmetry plane ``x = c``:
     ``M(S)_i = D S_m(i) + (2c, 0, 0)`` with ``D = diag(-1, 1, 1)``; ``c`` is
-    the least-squares plane of the mean shape. For params ``[P | alpha]`` of
-    a crop of width W:
+    the least-squares plane of the mean shape. For params ``[P | alpha]``
+    and the image mirror ``x -> a - x`` (``a = W + 2 o - 1`` for an image of
+    width W whose pixel centres are at ``o + j``, see :class:`RandomFlip`):
 
-    - camera: the image mirror ``x -> W - x`` applied to the projection
+    - camera: the image mirror applied to the projection
       (:func:`transform_params`), then ``D`` on the model side, which makes
       ``P'[:, :3]`` a scaled rotation again (yaw and roll change sign);
     - shape: ``alpha' = pinv(w) (M(u + w alpha) - u) = K alpha + k``, with
@@ -133,16 +134,16 @@ class FaceMirror:
 
     def __call__(self,
                  params: Tensor,
-                 width: Tensor,
+                 axis: Tensor,
                  convention: str = 'v1',
                  crop_size: int = 120) -> Tensor:
         """Mirror params.
 
         Args:
-            params (Tensor): (B, 12 + K) raw params in the frame of an image
-                of width ``width``.
-            width (Tensor): (B,) image widths (the crop size after
-                :class:`FaceCrop`).
+            params (Tensor): (B, 12 + K) raw params of the image.
+            axis (Tensor): (B,) the image mirror ``x -> axis - x`` in the
+                params' pixel coordinates (``W + 1`` for a 1-based crop of
+                width W).
             convention (str): Params convention. Defaults to ``'v1'``.
             crop_size (int): Crop side of the convention. Defaults to 120.
 
@@ -154,7 +155,7 @@ class FaceMirror:
             raise ValueError(f'params must be (B, {NUM_CAMERA + num_shape}) '
                              f'for this model, got {tuple(params.shape)}')
         batch = params.shape[0]
-        mirrored = transform_params(params, flip_affine(width.to(params)),
+        mirrored = transform_params(params, flip_affine(axis.to(params)),
                                     convention, crop_size)
         camera = mirrored[:, :NUM_CAMERA].reshape(batch, 3, 4)
         rotation = camera[:, :, :3] * params.new_tensor([-1.0, 1.0, 1.0])

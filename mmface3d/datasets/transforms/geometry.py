@@ -92,17 +92,21 @@ def compose_affine(outer: Tensor, inner: Tensor) -> Tensor:
                       outer[:, :, 2:]], 2)
 
 
-def flip_affine(width: Tensor) -> Tensor:
-    """The horizontal mirror ``x -> width - x`` of images of the given widths.
+def flip_affine(axis: Tensor) -> Tensor:
+    """The horizontal mirror ``x -> axis - x``.
+
+    In pixel-corner coordinates ``axis`` is the image width W; where pixel
+    centres sit at ``o + j`` it is ``W + 2 o - 1`` (``W + 1`` for 1-based
+    points).
 
     Args:
-        width (Tensor): (B,) image widths.
+        axis (Tensor): (B,) mirror sums.
 
     Returns:
         Tensor: (B, 2, 3) affines.
     """
-    one, zero = torch.ones_like(width), torch.zeros_like(width)
-    return torch.stack([-one, zero, width, zero, one, zero], 1).view(-1, 2, 3)
+    one, zero = torch.ones_like(axis), torch.zeros_like(axis)
+    return torch.stack([-one, zero, axis, zero, one, zero], 1).view(-1, 2, 3)
 
 
 def affine_z_scale(affine: Tensor) -> Tensor:

@@ -23,9 +23,12 @@ class RandomFlip(BaseTransform):
     """Mirror a face crop left-right with probability ``prob``.
 
     Place it after :class:`FaceCrop` and before :class:`LandmarkMap`: it
-    works in the frame of the current ``img`` (width W), where a point maps
-    as ``x -> W - x`` (pixel-corner coordinates, see :mod:`.geometry`), and
-    landmarks are renumbered by the mirror permutation of their layout,
+    works in the frame of the current ``img`` (width W). Pixel column ``j``
+    becomes column ``W - 1 - j``, so a point whose coordinates put pixel
+    centres at ``pixel_origin + j`` maps as ``x -> W + 2 pixel_origin - 1 -
+    x``: ``W + 1 - x`` for the 1-based points of AFLW2000-3D, 300W-LP and the
+    v1 crops, ``W - 1 - x`` for 0-based ones. Landmarks are renumbered by
+    the mirror permutation of their layout,
     looked up by their point count K in ``flip_indices``:
     :data:`~.landmark_points.FLIP_INDICES_68` for 68 points (so index 36
     stays the image-left eye corner) and
@@ -82,6 +85,11 @@ class RandomFlip(BaseTransform):
             Defaults to ``'v1'``.
         crop_size (int): Crop side of the params convention. Defaults to
             120.
+        pixel_origin (float): Coordinate of the centre of pixel 0 in the
+            points and params: 1 for the 1-based annotations (AFLW2000-3D,
+            300W-LP, their crops in either params convention, synthetic v1
+            faces), 0 for 0-based points (synthetic v2 faces), 0.5 for
+            pixel-corner coordinates. Defaults to 1.0.
         data_root (str, optional): Explicit data root. Defaults to None.
         flip_indices (dict[int, Sequence[int]], optional): Extra or
             replacement mirror permutations, keyed by the point count K:
@@ -98,6 +106,7 @@ class RandomFlip(BaseTransform):
                  vertex_ids: Optional[str] = None,
                  convention: str = 'v1',
                  crop_size: int = 120,
+                 pixel_origin: float = 1.0,
                  data_root: Optional[str] = None,
                  flip_indices: Optional[Dict[int, Sequence[int]]] = None
                  ) -> None:
@@ -114,6 +123,7 @@ class RandomFlip(BaseTransform):
         self.vertex_ids = vertex_ids
         self.convention = convention
         self.crop_size = crop_size
+        self.pixel_origin = pixel_origin
         self.data_root = data_root
         self.flip_indices = flip_indices
         self.permutations = dict(DEFAULT_FLIP_INDICES)
@@ -152,11 +162,12 @@ class RandomFlip(BaseTransform):
             for key in POINT_KEYS if key in results
         }
         img = results['img']
-        width = img.shape[1]
+        # x -> axis - x sends pixel centre origin + j to origin + W - 1 - j
+        axis = img.shape[1] + 2 * self.pixel_origin - 1
         results['img'] = np.ascontiguousarray(img[:, ::-1])
         for key, (perm, visible) in layouts.items():
             points = np.array(results[key], dtype=np.float32)
-            points[:, 0] = width - points[:, 0]
+            points[:, 0] = axis - points[:, 0]
             results[key] = points[perm]
             if visible is not None:
                 results[VISIBILITY_KEYS[key]] = visible[perm]
@@ -165,14 +176,14 @@ class RandomFlip(BaseTransform):
             params = torch.as_tensor(
                 np.asarray(results['gt_params'], dtype=np.float64))[None]
             results['gt_params'] = self.mirror(
-                params, params.new_tensor([width]), self.convention,
+                params, params.new_tensor([axis]), self.convention,
                 self.crop_size)[0].numpy().astype(np.float32)
             results.pop('gt_params_white', None)
         if 'crop_affine' in results:
             affine = torch.as_tensor(
                 np.asarray(results['crop_affine'], dtype=np.float64))[None]
             results['crop_affine'] = compose_affine(
-                flip_affine(affine.new_tensor([width])),
+                flip_affine(affine.new_tensor([axis])),
                 affine)[0].numpy().astype(np.float32)
         results['flip'] = not results.get('flip', False)
         return results
@@ -198,5 +209,7 @@ class RandomFlip(BaseTransform):
                 f'morphable_model={self.morphable_model}, '
                 f"symlist='{self.symlist}', vertex_ids={self.vertex_ids!r}, "
                 f"convention='{self.convention}', "
-                f'crop_size={self.crop_size}, data_root={self.data_root!r}, '
+                f'crop_size={self.crop_size}, '
+                f'pixel_origin={self.pixel_origin}, '
+                f'data_root={self.data_root!r}, '
                 f'flip_indices={self.flip_indices})')

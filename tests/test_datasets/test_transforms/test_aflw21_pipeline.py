@@ -2,7 +2,6 @@
 with points marked -1) -> LoadFaceImage / FaceCrop / NormalizeFace /
 PackFace3DInputs -> AFLW21Metric, against NMEs computed by hand from the
 raw arrays."""
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -18,32 +17,10 @@ HIDDEN = {0: [7, 12], 1: [19]}  # sample -> AFLW points written as -1
 
 
 @pytest.fixture
-def aflw21(data_root, tmp_path):
-    ann = data_root / 'aflw2000_3d/annotations'
-    names = (ann / 'AFLW2000-3D.list').read_text().split()
-    names = [names[i] for i in ROWS]
-    boxes = np.load(ann / 'AFLW2000-3D_crop.roi_box.npy')[ROWS]
-    pts21 = np.load(ann / 'AFLW2000-3D.pts21.npy')[ROWS]
-    for sample, points in HIDDEN.items():
-        pts21[sample][:, points] = -1
-    arrays = {
-        'AFLW_GT_pts21.npy': pts21,
-        'AFLW_GT_pts68.npy': np.load(ann / 'AFLW2000-3D.pts68.npy')[ROWS],
-        'AFLW_GT_crop_roi_box.npy': boxes,
-        'AFLW_GT_crop_yaws.npy': np.load(ann / 'AFLW2000-3D.pose.npy')[ROWS],
-    }
-    out_ann = tmp_path / 'aflw/annotations'
-    out_img = tmp_path / 'aflw/AFLW_GT_crop'
-    out_ann.mkdir(parents=True)
-    out_img.mkdir(parents=True)
-    for file, array in arrays.items():
-        np.save(out_ann / file, array)
-    (out_ann / 'AFLW_GT_crop.list').write_text('\n'.join(names) + '\n')
-    for name, (sx, sy, ex, ey) in zip(names, boxes.astype(int)):
-        img = cv2.imread(str(data_root / 'aflw2000_3d/AFLW2000' / name))
-        cv2.imwrite(str(out_img / name),
-                    cv2.resize(img[sy:ey, sx:ex], (SIDE, SIDE)))
-
+def aflw21(aflw21_layout):
+    layout = aflw21_layout(ROWS, SIDE, HIDDEN)
+    arrays, boxes = layout['arrays'], layout['boxes']
+    pts21 = arrays['AFLW_GT_pts21.npy']
     # the ground truth in the listed crops' pixels, written out here
     box = boxes[:, None].astype(np.float64)
     scale = SIDE / (box[..., 2:] - box[..., :2])
@@ -52,7 +29,7 @@ def aflw21(data_root, tmp_path):
              box[..., :2]) * scale
     size = pts68.max(1) - pts68.min(1)
     return dict(
-        root=tmp_path,
+        root=layout['root'],
         points=points,
         visible=(pts21 != -1).any(1),
         norm=np.sqrt(size[:, 0] * size[:, 1]),

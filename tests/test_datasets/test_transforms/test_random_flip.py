@@ -11,6 +11,10 @@ from mmface3d.datasets.transforms.geometry import transform_points
 from mmface3d.datasets.transforms.landmark_points import (FLIP_INDICES_21,
                                                           FLIP_INDICES_68)
 
+# The mirror of 1-based points (the default pixel_origin) in a 120 px crop:
+# column j, centred on j + 1, becomes column 119 - j, centred on 120 - j.
+AXIS = 121
+
 
 def crop_sample(seed=0):
     rng = np.random.default_rng(seed)
@@ -32,12 +36,57 @@ def test_flip_image_and_points():
     # new point 36 (image-left outer eye corner) is the mirrored old 45
     np.testing.assert_allclose(
         out['gt_landmarks_2d'][36],
-        [120 - before['gt_landmarks_2d'][45, 0],
+        [AXIS - before['gt_landmarks_2d'][45, 0],
          before['gt_landmarks_2d'][45, 1]])
     np.testing.assert_allclose(out['gt_landmarks_3d'][36, 2],
                                before['gt_landmarks_3d'][45, 2])
     np.testing.assert_allclose(out['landmarks_2d_input'][0, 0],
-                               120 - before['landmarks_2d_input'][16, 0])
+                               AXIS - before['landmarks_2d_input'][16, 0])
+
+
+@pytest.mark.parametrize('origin', [1.0, 0.0, 0.5])
+def test_points_stay_on_their_pixel(origin):
+    """A landmark on the centre of a marked pixel is on the centre of the
+    same pixel after the flip, whatever the points' pixel origin."""
+    img = np.zeros((120, 120, 3), np.uint8)
+    rows, cols = np.array([10, 50, 90]), np.array([0, 37, 119])
+    img[rows, cols] = 255
+    pts = np.zeros((68, 2), np.float32)
+    pts[:3] = np.stack([cols, rows], 1) + origin
+    out = RandomFlip(prob=1.0, pixel_origin=origin)(
+        dict(img=img, gt_landmarks_2d=pts))
+    # points 0..2 are renumbered 16..14 by the 68-point mirror
+    moved = out['gt_landmarks_2d'][[16, 15, 14]] - origin
+    assert (out['img'][moved[:, 1].astype(int), moved[:, 0].astype(int)] ==
+            255).all()
+    np.testing.assert_array_equal(moved, np.stack([119 - cols, rows], 1))
+
+
+def test_mirrored_params_render_onto_the_flipped_image(data_root):
+    """Synthetic v1 faces (1-based, as the renderer draws them): the face of
+    the flipped params covers the flipped image's face (mask centroids
+    agree to a small fraction of a pixel; a mirror one pixel off moves them
+    by one)."""
+    from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
+    from mmface3d.visualization.renderer import render
+    dataset = SyntheticFaceDataset(length=4, seed=1, pipeline=[])
+    draws, scene = dataset.scene(range(4))
+    masks = render(**scene).mask.numpy()[:, :, ::-1]
+    flip = RandomFlip(prob=1.0)
+    params = np.stack([
+        flip(dict(img=np.zeros((120, 120, 3), np.uint8),
+                  gt_params=d['params']))['gt_params'] for d in draws
+    ])
+    params = torch.from_numpy(params)
+    model = dataset.face_model
+    vertices, tri, colors = dataset._close_mouth(
+        params, model.reconstruct(params), scene['colors'][:, :-1])
+    flipped = render(**dict(scene, vertices=vertices, tri=tri,
+                            colors=colors)).mask.numpy()
+    cols = np.arange(120)
+    shift = (flipped * cols).sum((1, 2)) / flipped.sum((1, 2)) - \
+        (masks * cols).sum((1, 2)) / masks.sum((1, 2))
+    assert np.abs(shift).max() < 0.25, shift
 
 
 def test_flip_twice_is_identity():
@@ -108,11 +157,11 @@ def test_flip_21_points_and_masks():
     out = RandomFlip(prob=1.0)(sample)
     gt = out['gt_landmarks_2d']
     # new 0 (left brow left end) is the mirrored old 5 (right brow right end)
-    np.testing.assert_allclose(gt[0], [120 - before['gt_landmarks_2d'][5, 0],
+    np.testing.assert_allclose(gt[0], [AXIS - before['gt_landmarks_2d'][5, 0],
                                        before['gt_landmarks_2d'][5, 1]])
     # the nose centre (14) keeps its index
     np.testing.assert_allclose(gt[14, 0],
-                               120 - before['gt_landmarks_2d'][14, 0])
+                               AXIS - before['gt_landmarks_2d'][14, 0])
     # the hidden left ear becomes the hidden right ear, still at 0
     assert out['gt_landmarks_visible'].tolist() == \
         [k != 16 for k in range(21)]
@@ -122,7 +171,7 @@ def test_flip_21_points_and_masks():
         [26, 30, 44, 45, 47]
     np.testing.assert_allclose(
         out['landmarks_2d_input'][45],
-        [120 - before['landmarks_2d_input'][36, 0],
+        [AXIS - before['landmarks_2d_input'][36, 0],
          before['landmarks_2d_input'][36, 1]])
     hidden = ~out['landmarks_2d_input_visible']
     assert (out['landmarks_2d_input'][hidden] == 0).all()
@@ -164,7 +213,7 @@ def test_unknown_layout_is_an_error():
     swap = np.arange(34).reshape(17, 2)[:, ::-1].ravel()
     sample['gt_landmarks_2d'] = np.arange(68, dtype=np.float32).reshape(34, 2)
     out = RandomFlip(prob=1.0, flip_indices={34: swap.tolist()})(sample)
-    np.testing.assert_allclose(out['gt_landmarks_2d'][0], [120 - 2, 3])
+    np.testing.assert_allclose(out['gt_landmarks_2d'][0], [AXIS - 2, 3])
     assert 'flip_indices={34: [1, 0, 3, 2' in repr(
         RandomFlip(flip_indices={34: swap.tolist()}))
 
