@@ -14,8 +14,8 @@ class Face3DDataSample(BaseDataElement):
 
     Data fields, landmarks point-major in crop pixels unless named ``_img``:
 
-    - ``gt_params`` (P,) raw crop params and ``gt_params_white`` (P,) their
-      whitened form (samples with 3D annotation);
+    - ``gt_params`` (P,) raw crop params (samples with 3D annotation); the
+      model whitens them with its own statistics;
     - ``gt_landmarks_2d`` (K, 2) (K = 68, or 21 / 34 on the AFLW benchmarks)
       with ``gt_landmarks_visible`` (K,) bool where points can be missing,
       and ``gt_landmarks_3d`` (68, 3);

@@ -47,8 +47,7 @@ class FaceCrop(BaseTransform):
       ``landmarks_2d_input_visible`` (:mod:`.visibility`) stay 0;
     - ``gt_params``, given in the crop frame of the incoming ``roi_box`` (as
       :func:`~mmface3d.models.morphable.fit_to_params` converts it), to
-      params of the new crop (:func:`.geometry.transform_params`); a stale
-      ``gt_params_white`` is removed when they change.
+      params of the new crop (:func:`.geometry.transform_params`).
 
     ``gt_bbox``, the NME normaliser, is left in image pixels, the frame the
     landmark metrics read it in (they map the ground truth back to the image
@@ -83,10 +82,6 @@ class FaceCrop(BaseTransform):
     - crop_affine (np.ndarray): (2, 3) float32 image-to-crop affine; its
       inverse maps predictions back to the image for any crop.
     - roi_box, when computed from landmarks.
-
-    Removed Keys:
-
-    - gt_params_white, when ``gt_params`` changes.
 
     Args:
         crop_size (int): Side of the square crop. Defaults to 120.
@@ -295,7 +290,6 @@ class FaceCrop(BaseTransform):
         results['gt_params'] = transform_params(
             params, relative, self.convention,
             self.crop_size)[0].numpy().astype(np.float32)
-        results.pop('gt_params_white', None)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(crop_size={self.crop_size}, '

@@ -16,7 +16,6 @@ DEFAULT_META_KEYS = ('img_path', 'img_id', 'ori_shape', 'img_shape',
 # key -> expected shape (a name: any length)
 DATA_FIELDS = {
     'gt_params': ('P', ),
-    'gt_params_white': ('P', ),
     'gt_landmarks_2d': ('K', 2),
     'gt_landmarks_3d': (68, 3),
     'landmarks_2d_input': (68, 2),
@@ -42,7 +41,7 @@ class PackFace3DInputs(BaseTransform):
     Optional Keys:
 
     - landmark_map (np.ndarray): (H, W), appended as the last channel.
-    - gt_params, gt_params_white (P,), gt_landmarks_2d (68, 2) or (K, 2)
+    - gt_params (P,), gt_landmarks_2d (68, 2) or (K, 2)
       (benchmark points), gt_landmarks_3d (68, 3), landmarks_2d_input
       (68, 2), gt_bbox (4,) (``[x0, y0, x1, y1]`` image pixels, the NME
       normaliser): float32 data fields.

@@ -66,10 +66,6 @@ class RandomFlip(BaseTransform):
     - crop_affine (optional): composed with the mirror.
     - flip: toggled when flipped (False is written when absent).
 
-    Removed Keys:
-
-    - gt_params_white, when ``gt_params`` is flipped.
-
     Args:
         prob (float): Flip probability. Defaults to 0 (300W-LP ships
             mirrored copies).
@@ -178,7 +174,6 @@ class RandomFlip(BaseTransform):
             results['gt_params'] = self.mirror(
                 params, params.new_tensor([axis]), self.convention,
                 self.crop_size)[0].numpy().astype(np.float32)
-            results.pop('gt_params_white', None)
         if 'crop_affine' in results:
             affine = torch.as_tensor(
                 np.asarray(results['crop_affine'], dtype=np.float64))[None]

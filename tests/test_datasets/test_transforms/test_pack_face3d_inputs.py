@@ -44,7 +44,6 @@ def test_pack_three_and_four_channels():
         value = getattr(sample, key)
         assert value.dtype == torch.float32
         np.testing.assert_allclose(value.numpy(), res[key], rtol=1e-6)
-    assert 'gt_params_white' not in sample
 
     lmap = np.full((120, 120), -1, np.float32)
     lmap[5, 7] = 1
