@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from mmengine.visualization import Visualizer
 
-from mmface3d.models.morphable import pixel_origin
+from mmface3d.models.morphable import euler_to_rotation, pixel_origin
 from mmface3d.registry import MODELS, VISUALIZERS
 from mmface3d.structures import Face3DDataSample
 from .renderer import render
@@ -62,6 +62,10 @@ class Face3DLocalVisualizer(Visualizer):
             name=name, vis_backends=vis_backends, save_dir=save_dir)
         self.morphable_model = None if morphable_model is None else \
             MODELS.build(morphable_model)
+        # Where pixel (0, 0)'s centre lies in the points' frame: 1-based for
+        # v1 params, as in the AFLW2000-3D annotations.
+        self.pixel_origin = 0.0 if self.morphable_model is None else \
+            pixel_origin(self.morphable_model.convention)
         self.mesh_alpha = mesh_alpha
         self.mesh_color = mesh_color
         self.pred_color = pred_color
@@ -84,12 +88,12 @@ class Face3DLocalVisualizer(Visualizer):
                 colors.expand(model.num_vertices, 3),
                 background=torch.from_numpy(image),
                 alpha=self.mesh_alpha,
-                pixel_origin=pixel_origin(model.convention))
+                pixel_origin=self.pixel_origin)
         return out.image[0].numpy()
 
     def _draw_points(self, image: np.ndarray, points: np.ndarray,
                      color: Color) -> None:
-        for x, y in np.round(points[:, :2]).astype(int):
+        for x, y in np.round(points[:, :2] - self.pixel_origin).astype(int):
             cv2.circle(image, (int(x), int(y)), self.radius, color, -1,
                        cv2.LINE_AA)
 
@@ -97,15 +101,10 @@ class Face3DLocalVisualizer(Visualizer):
                    origin: np.ndarray, length: float) -> None:
         """Head-pose axes (x red, y green, z blue in BGR) at ``origin``."""
         yaw, pitch, roll = np.deg2rad(pose)
-        cos, sin = np.cos, np.sin
-        rx = np.array([[1, 0, 0], [0, cos(pitch), sin(pitch)],
-                       [0, -sin(pitch), cos(pitch)]])
-        ry = np.array([[cos(yaw), 0, -sin(yaw)], [0, 1, 0],
-                       [sin(yaw), 0, cos(yaw)]])
-        rz = np.array([[cos(roll), sin(roll), 0], [-sin(roll), cos(roll), 0],
-                       [0, 0, 1]])
-        axes = (rx @ ry @ rz)[:2] * length
-        start = tuple(int(v) for v in np.round(origin[:2]))
+        rotation = euler_to_rotation(torch.tensor([[pitch, yaw, roll]]))[0]
+        axes = rotation[:2].numpy() * length
+        origin = origin[:2] - self.pixel_origin
+        start = tuple(int(v) for v in np.round(origin))
         # Model y points up, image y down.
         for axis, color in zip(axes.T, ((0, 0, 255), (0, 255, 0),
                                         (255, 0, 0))):
@@ -145,7 +144,7 @@ class Face3DLocalVisualizer(Visualizer):
         """
         drawn = np.ascontiguousarray(image, dtype=np.uint8).copy()
         roi_box = _numpy(data_sample.metainfo['roi_box'])
-        crop_w, crop_h = roi_box[2] - roi_box[0], roi_box[3] - roi_box[1]
+        crop_w = roi_box[2] - roi_box[0]
         if draw_pred and self.morphable_model is not None and \
                 'pred_params' in data_sample:
             drawn = self.draw_mesh(drawn, data_sample.pred_params, roi_box)
@@ -155,7 +154,7 @@ class Face3DLocalVisualizer(Visualizer):
             crop = self.morphable_model.crop_size if \
                 self.morphable_model is not None else 120
             gt = _numpy(data_sample.gt_landmarks_2d)
-            gt = gt * [crop_w / crop, crop_h / crop] + roi_box[:2]
+            gt = gt * (roi_box[2:] - roi_box[:2]) / crop + roi_box[:2]
             self._draw_points(drawn, gt, self.gt_color)
         if draw_pred and 'pred_landmarks' in data_sample:
             pred = _numpy(data_sample.pred_landmarks)

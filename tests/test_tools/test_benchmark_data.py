@@ -27,7 +27,13 @@ def test_format_table_throughput():
 def test_synthetic_run(data_root, capsys):
     tool.main([
         '--num-samples', '2', '--batch-size', '2', '--repeats', '1',
-        '--warmup', '0'
+        '--warmup', '0', '--img-size', '32'
     ])
-    out = capsys.readouterr().out
-    assert 'render, batch 2' in out and 'per sample' in out
+    lines = capsys.readouterr().out.splitlines()
+    assert 'image 32x32' in lines[0]
+    rows = lines[3:]
+    assert [r.split('  ')[0] for r in rows] == [
+        'render, batch 2', 'synthetic batch 2 (render_samples)',
+        'synthetic per sample (get_data_info)'
+    ]
+    assert all(float(r.split()[-2]) > 0 for r in rows)  # items/s

@@ -10,6 +10,8 @@ the test dataset's samples, in this process. Prints the median over
 repeats, warm-up excluded, in images per second.
 """
 import argparse
+import itertools
+from typing import Optional, Sequence
 
 import torch
 from mmengine.config import Config
@@ -21,7 +23,7 @@ from mmface3d.registry import DATASETS, MODELS
 from mmface3d.utils import median_time
 
 
-def parse_args():
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
@@ -29,11 +31,11 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmface3d'))
     device = torch.device(args.device)
@@ -53,7 +55,7 @@ def main():
             ready = load(batch_size, 0)
             model_s = median_time(lambda: model.test_step(ready),
                                   args.repeats, args.warmup, device)
-            counter = iter(range(10**9))
+            counter = itertools.count()
             pipe_s = median_time(
                 lambda: model.test_step(
                     load(batch_size, next(counter) * batch_size)),

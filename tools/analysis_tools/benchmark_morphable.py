@@ -7,6 +7,7 @@ chosen device, e.g.::
     python tools/analysis_tools/benchmark_morphable.py --device cpu
 """
 import argparse
+from typing import Optional, Sequence
 
 import torch
 
@@ -14,7 +15,7 @@ from mmface3d.models.morphable import MorphableModel
 from mmface3d.utils import median_time
 
 
-def parse_args():
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--layout', default='3ddfa',
@@ -24,11 +25,11 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--data-root', default=None)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     device = torch.device(args.device)
     model_path = 'bfm' if args.layout == '3ddfa' else \
         'bfm/bfm_noneck_v3.pkl'

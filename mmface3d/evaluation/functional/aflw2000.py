@@ -12,16 +12,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mmface3d.datasets import AFLW1998_EXCLUDED
 from mmface3d.models.morphable import MorphableModel, load_fit_mat
 from mmface3d.utils import resolve_data_path
 from .nme import bbox_size, point_nme, zero_min_z
 
 AFLW2000_NUM_IMAGES = 2000
-# FAN found no face in these two images (0-based ids into the list:
-# image02139.jpg and image03862.jpg): `fan_landmarks_crop120.txt` holds only
-# the ids on their lines (1082 and 1799). The 2DASL paper's "AFLW1998"
-# protocol drops them.
-AFLW1998_EXCLUDED = (1081, 1798)
 AFLW2000_LIST = 'AFLW2000-3D.list'
 AFLW2000_GT_FILES = {
     'ori': 'AFLW2000-3D.pts68.npy',

@@ -90,12 +90,15 @@ def rigid_icp(source: np.ndarray,
                 np.stack([p[1] for p in pairs]))
 
     prev_error = np.full(len(trees), np.inf)
+    final_dist = np.empty(current.shape[:2])
     active = np.arange(len(trees))
     for _ in range(max_iter):
         dist, index = closest(active)
         error = dist.mean(1)
         moving = np.abs(prev_error[active] - error) >= tol
         prev_error[active] = error
+        # A converged cloud does not move again: its distances are final.
+        final_dist[active[~moving]] = dist[~moving]
         active, index = active[moving], index[moving]
         if not active.size:
             break
@@ -103,5 +106,6 @@ def rigid_icp(source: np.ndarray,
         current[active] = apply_transform(
             current[active],
             *rigid_transform(current[active], matched, with_scale))
-    dist, _ = closest(np.arange(len(trees)))
-    return current, dist
+    if active.size:  # moved by the last of max_iter iterations
+        final_dist[active] = closest(active)[0]
+    return current, final_dist

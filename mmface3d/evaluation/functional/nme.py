@@ -44,7 +44,7 @@ def bbox_size(points: np.ndarray,
     bad = ~(size > 0)
     if bad.any():
         raise ValueError(
-            f'ground-truth landmark bbox has zero area (or no visible point) '
+            f'ground-truth point bbox has zero area (or no visible point) '
             f'for {int(bad.sum())} samples: {_error_ids(bad, ids)}')
     return size
 

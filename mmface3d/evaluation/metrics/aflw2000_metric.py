@@ -1,13 +1,13 @@
 """Sparse 68-point alignment on AFLW2000-3D, the 2DASL paper's headline
 protocol."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 
 from mmface3d.registry import METRICS
 from ..functional import aflw2000_landmark_nme, sample_array
 from ..functional.sample_fields import Sample
-from .base_aflw2000_metric import BaseAFLW2000Metric, PathLike
+from .base_aflw2000_metric import BaseAFLW2000Metric
 
 
 @METRICS.register_module()
@@ -30,42 +30,11 @@ class AFLW2000Metric(BaseAFLW2000Metric):
     Per-sample keys read: ``img_id``, ``img_path`` (optional check),
     ``pred_landmarks`` (68, 3) in original-image pixels.
 
-    Args:
-        ann_root (str): Annotation folder, resolved against the data root.
-            Defaults to ``'aflw2000_3d/annotations'``.
-        gt (str): ``'ori'`` (``AFLW2000-3D.pts68.npy``) or ``'re'``
-            (``AFLW2000-3D-Reannotated.pts68.npy``). Defaults to ``'ori'``.
-        subset (str): ``'2000'`` or ``'1998'``. Defaults to ``'2000'``.
-        pose_file (str): ``'AFLW2000-3D.pose.npy'`` or
-            ``'AFLW2000-3D-new.pose.npy'``. Defaults to the former.
-        allow_partial (bool): Evaluate an incomplete set. Defaults to False.
-        data_root (str, optional): Explicit data root. Defaults to None.
-        collect_device (str): Defaults to ``'cpu'``.
-        prefix (str, optional): Defaults to ``'aflw{subset}'``.
-        collect_dir (str, optional): Defaults to None.
+    The arguments are those of :class:`BaseAFLW2000Metric`: ``ann_root``,
+    ``gt`` (``'ori'`` or ``'re'``), ``subset`` (``'2000'`` or ``'1998'``),
+    ``pose_file``, ``allow_partial``, ``data_root``, ``collect_device``,
+    ``prefix`` and ``collect_dir``.
     """
-
-    def __init__(self,
-                 ann_root: PathLike = 'aflw2000_3d/annotations',
-                 gt: str = 'ori',
-                 subset: str = '2000',
-                 pose_file: PathLike = 'AFLW2000-3D.pose.npy',
-                 allow_partial: bool = False,
-                 data_root: Optional[PathLike] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            ann_root=ann_root,
-            subset=subset,
-            pose_file=pose_file,
-            gt=gt,
-            allow_partial=allow_partial,
-            data_root=data_root,
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
-        self.gt = gt
 
     def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
         """Keep ``img_id`` and ``pred_landmarks`` of each sample."""

@@ -39,25 +39,34 @@ class BaseAFLW2000Metric(BaseMetric):
 
     Args:
         ann_root (str): Annotation folder, resolved against the data root.
+            Defaults to ``'aflw2000_3d/annotations'``.
+        gt (str): ``'ori'`` (``AFLW2000-3D.pts68.npy``) or ``'re'``
+            (``AFLW2000-3D-Reannotated.pts68.npy``) 68-point ground truth.
+            Defaults to ``'ori'``.
         subset (str): ``'2000'`` or ``'1998'`` (without ids 1081 and 1798,
             the two images FAN fails on); samples of left-out images are
-            ignored.
-        pose_file (str): Yaw file in ``ann_root`` that sets the buckets.
-        gt (str): ``'ori'`` or ``'re'`` 68-point ground truth.
+            ignored. Defaults to ``'2000'``.
+        pose_file (str): Yaw file in ``ann_root`` that sets the buckets:
+            ``'AFLW2000-3D.pose.npy'`` or ``'AFLW2000-3D-new.pose.npy'``.
+            Defaults to the former.
         allow_partial (bool): Evaluate whatever subset of images was
-            processed (logging how many), instead of raising.
-        data_root (str, optional): Explicit data root.
+            processed (logging how many), instead of raising. Defaults to
+            False.
+        data_root (str, optional): Explicit data root. Defaults to None.
         collect_device (str): Device for collecting results across ranks.
+            Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix; None gives
-            ``'aflw2000'`` or ``'aflw1998'`` after ``subset``.
+            ``'aflw2000'`` or ``'aflw1998'`` after ``subset``. Defaults to
+            None.
         collect_dir (str, optional): Directory for collecting results.
+            Defaults to None.
     """
 
     def __init__(self,
                  ann_root: PathLike = 'aflw2000_3d/annotations',
+                 gt: str = 'ori',
                  subset: str = '2000',
                  pose_file: PathLike = 'AFLW2000-3D.pose.npy',
-                 gt: str = 'ori',
                  allow_partial: bool = False,
                  data_root: Optional[PathLike] = None,
                  collect_device: str = 'cpu',
@@ -73,6 +82,7 @@ class BaseAFLW2000Metric(BaseMetric):
         self.data_root = data_root
         self.ann_root = ann_root
         self.pose_file = pose_file
+        self.gt = gt
         self.ann = load_aflw2000_annotations(ann_root, gt, pose_file,
                                              data_root)
 
@@ -200,6 +210,25 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
                     pred_params=sample_array(sample, 'pred_params',
                                              (self.model.num_params, )),
                     roi_box=sample_array(sample, 'roi_box', (4, ))))
+
+    def _keep_vertices(self, step: int) -> None:
+        """Score only every ``step``-th vertex of the mesh.
+
+        The metric's own morphable model keeps just those vertices' rows of
+        the mean shape and basis (``u`` / ``w``, xyz interleaved) and no
+        triangles, so :meth:`_meshes` projects (B, ceil(N / step), 3) point
+        clouds without building the dense meshes.
+
+        Args:
+            step (int): Keep vertices ``0, step, 2 step, ...``.
+        """
+        if not isinstance(step, int) or step < 1:
+            raise ValueError(f'step must be an int >= 1, got {step!r}')
+        model = self.model
+        vertices = torch.arange(0, model.num_vertices, step)
+        rows = (3 * vertices[:, None] + torch.arange(3)).view(-1)
+        model.u, model.w = model.u[rows], model.w[rows]
+        model.tri = model.tri.new_zeros((0, 3))
 
     def _meshes(self, ids: np.ndarray, rows: List[dict]
                 ) -> Iterator[Tuple[slice, np.ndarray, np.ndarray]]:

@@ -13,18 +13,18 @@ from .base_aflw2000_metric import BaseAFLW2000MeshMetric
 class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
     """3D reconstruction NME on AFLW2000-3D (REFERENCE.md section 6).
 
-    Per image: both meshes in original-image pixels with z shifted to a
-    minimum of 0, every ``step``-th vertex kept; the prediction is aligned
-    onto the ground truth by rigid ICP (:func:`rigid_icp`: rotation and
-    translation, plus scale if ``with_scale``) until the mean closest-point
-    distance changes by less than ``tol``. ICP starts from the meshes as
-    predicted (``init='identity'``, the protocol), or from the closed-form
-    rigid fit of the vertex pairs (``init='correspondence'``; both meshes
-    share the model's vertex order): with the protocol's absolute stopping
-    rule, ICP from the identity can stop on a plateau (a perfect shape
-    rotated by 10 degrees may keep ~1-2 % NME). The error is the mean
-    distance of
-    each aligned predicted point to its closest ground-truth point
+    Per image: every ``step``-th vertex of both meshes (only these are
+    reconstructed) in original-image pixels, z shifted to a minimum of 0
+    over the kept vertices; the prediction is aligned onto the ground truth
+    by rigid ICP (:func:`rigid_icp`: rotation and translation, plus scale if
+    ``with_scale``) until the mean closest-point distance changes by less
+    than ``tol``. ICP starts from the point clouds as predicted
+    (``init='identity'``, the protocol), or from the closed-form rigid fit
+    of the vertex pairs (``init='correspondence'``; both clouds share the
+    model's vertex order): with the protocol's absolute stopping rule, ICP
+    from the identity can stop on a plateau (a perfect shape rotated by 10
+    degrees may keep ~1-2 % NME). The error is the mean distance of each
+    aligned predicted point to its closest ground-truth point
     (``distance='closest'``, the paper's protocol) or to the ground-truth
     point of the same vertex (``'corresponding'``), divided by
     ``sqrt(w * h)`` of the (x, y) bbox of the kept ground-truth vertices.
@@ -50,9 +50,8 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
             ``'closest'``.
         init (str): ``'identity'`` or ``'correspondence'``. Defaults to
             ``'identity'``.
-        **kwargs: Arguments of :class:`DenseAlignmentMetric` (the
-            morphable model, fits, boxes, subset, ...), see
-            :class:`BaseAFLW2000MeshMetric`.
+        **kwargs: Arguments of :class:`BaseAFLW2000MeshMetric` (the
+            morphable model, fits, boxes, chunk size, subset, ...).
     """
 
     def __init__(self,
@@ -70,7 +69,7 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
             raise ValueError("init must be 'identity' or 'correspondence', "
                              f'got {init!r}')
         super().__init__(**kwargs)
-        self.step = step
+        self._keep_vertices(step)
         self.tol = tol
         self.max_iter = max_iter
         self.with_scale = with_scale
@@ -84,12 +83,12 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
         self.metric_name = '_'.join(['recon_nme', *tags, self.gt_tag])
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """ICP-aligned NME of all images, meshes rebuilt chunk by chunk."""
+        """ICP-aligned NME of all images, point clouds rebuilt chunk by
+        chunk."""
         ids, rows = self._select(results)
         nme = np.empty(len(ids))
         for part, pred, gt in self._meshes(ids, rows):
-            pred = zero_min_z(pred)[:, ::self.step]
-            gt = zero_min_z(gt)[:, ::self.step]
+            pred, gt = zero_min_z(pred), zero_min_z(gt)
             norm = bbox_size(gt, ids=ids[part])
             if self.init == 'correspondence':
                 pred = apply_transform(

@@ -4,13 +4,16 @@ it)."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from mmface3d.datasets.transforms import (box_affine, invert_affine,
+                                          transform_points)
 from mmface3d.registry import METRICS
-from ..functional import (describe_sample, format_nme_table, point_nme,
-                          sample_array, sample_field, summarize_by_yaw,
-                          yaw_bucket_index)
+from ..functional import (bbox_size, describe_sample, format_nme_table,
+                          point_nme, sample_array, sample_field,
+                          summarize_by_yaw, yaw_bucket_index)
 from ..functional.sample_fields import Sample
 
 PredIndex = Union[int, Sequence[int], None]
@@ -59,10 +62,10 @@ class VisibleLandmarkMetric(BaseMetric):
     predicted counterpart) of the 2D Euclidean error in original-image
     pixels, divided by ``sqrt(w * h)`` of the sample's ``gt_bbox`` or, where
     absent, of the bbox of all its visible ground-truth points (scored or
-    not). Reported in
-    percent, as the mean over all samples (``nme_{K}_2d_all``) and, with
-    ``by_yaw``, per yaw bucket with the mean and population std of the three
-    bucket means (``nme_{K}_2d_0-30``, ..., ``_mean3``, ``_std3``). When
+    not). Reported in percent, as the mean over all samples
+    (``nme_{K}_2d_all``) and, with ``by_yaw``, per yaw bucket with the mean
+    and population std of the three bucket means (``nme_{K}_2d_0-30``, ...,
+    ``_mean3``, ``_std3``). When
     ``pred_indices`` leaves n of the K points without a prediction, the
     names read ``nme_{K-n}of{K}_2d_...``.
 
@@ -140,8 +143,9 @@ class VisibleLandmarkMetric(BaseMetric):
             else f'nme_{scored}of{num_points}_2d'
 
     def _pred_points(self, sample: Sample) -> np.ndarray:
-        """(K, 2) predicted benchmark points (0 where not predicted)."""
-        pred = sample_array(sample, self.pred_key, (None, None))
+        """(K, 2) predicted benchmark points, or with ``pred_indices`` the
+        (M, 2) first rows they reach."""
+        pred = sample_array(sample, self.pred_key, (None, None), np.float64)
         if pred.shape[1] < 2:
             raise ValueError(f'`{self.pred_key}` of data sample '
                              f'({describe_sample(sample)}) has shape '
@@ -160,18 +164,17 @@ class VisibleLandmarkMetric(BaseMetric):
                              f'`{self.pred_key}` of data sample '
                              f'({describe_sample(sample)}) has {len(pred)} '
                              'points')
-        return self.pred_weights @ pred[:rows, :2]
+        return pred[:rows, :2]
 
-    def _gt_points(self, sample: Sample) -> np.ndarray:
-        """(K, 2) ground truth in original-image pixels."""
-        gt = sample_array(sample, 'gt_landmarks_2d', (self.num_points, 2))
-        if self.gt_frame == 'image':
-            return gt
+    def _image_to_crop(self, sample: Sample) -> np.ndarray:
+        """(2, 3) affine mapping the image into the sample's crop:
+        ``crop_affine`` (set by ``FaceCrop``, rotations and flips included)
+        or else the box map of ``roi_box`` onto a ``crop_size`` square."""
         if sample.get('crop_affine', None) is not None:
-            affine = sample_array(sample, 'crop_affine', (2, 3), np.float64)
-            return (gt - affine[:, 2]) @ np.linalg.inv(affine[:, :2]).T
+            return sample_array(sample, 'crop_affine', (2, 3), np.float64)
         box = sample_array(sample, 'roi_box', (4, ), np.float64)
-        return gt * (box[2:] - box[:2]) / self.crop_size + box[:2]
+        return box_affine(torch.from_numpy(box)[None],
+                          self.crop_size)[0].numpy()
 
     def _visible(self, sample: Sample) -> np.ndarray:
         """(K,) bool, the visible ground-truth points of this sample."""
@@ -185,38 +188,36 @@ class VisibleLandmarkMetric(BaseMetric):
         return sample_array(sample, 'gt_landmarks_visible',
                             (self.num_points, ), dtype=bool)
 
-    def _norm(self, sample: Sample, gt: np.ndarray,
-              visible: np.ndarray) -> float:
-        """``sqrt(w * h)`` of ``gt_bbox`` or of the visible points."""
-        if sample.get('gt_bbox', None) is not None:
-            box = sample_array(sample, 'gt_bbox', (4, ), np.float64)
-            size = box[2:] - box[:2]
-        elif visible.any():
-            points = gt[visible]
-            size = points.max(0) - points.min(0)
-        else:
-            size = np.zeros(2)
-        if not (size > 0).all():
-            raise ValueError(f'data sample ({describe_sample(sample)}): the '
-                             'normalising bbox has zero area')
-        return float(np.sqrt(size.prod()))
+    def _gt_bbox(self, sample: Sample) -> np.ndarray:
+        """(4,) ``gt_bbox`` of the sample, NaN where it has none."""
+        if sample.get('gt_bbox', None) is None:
+            return np.full(4, np.nan)
+        box = sample_array(sample, 'gt_bbox', (4, ), np.float64)
+        if not (box[2:] > box[:2]).all():
+            raise ValueError(f'data sample ({describe_sample(sample)}): '
+                             f'`gt_bbox` {box.tolist()} has zero area, '
+                             'expected [x0, y0, x1, y1] with x1 > x0, y1 > y0')
+        return box
 
     def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
-        """Keep the K predicted and ground-truth points, the scored mask,
-        the normaliser and (with ``by_yaw``) the yaw of each sample."""
+        """Keep the predicted and ground-truth points, the visibility, the
+        ``gt_bbox``, the crop affine (``gt_frame='crop'``) and the yaw
+        (``by_yaw``) of each sample."""
         for sample in data_samples:
-            gt = self._gt_points(sample)
             visible = self._visible(sample)
-            scored = visible & self.predicted
-            if not scored.any():
+            if not (visible & self.predicted).any():
                 raise ValueError(f'data sample ({describe_sample(sample)}) '
                                  'has no visible ground-truth landmark with '
                                  'a prediction')
             result = dict(
+                name=describe_sample(sample),
                 pred=self._pred_points(sample),
-                gt=gt,
-                scored=scored,
-                norm=self._norm(sample, gt, visible))
+                gt=sample_array(sample, 'gt_landmarks_2d',
+                                (self.num_points, 2), np.float64),
+                visible=visible,
+                gt_bbox=self._gt_bbox(sample))
+            if self.gt_frame == 'crop':
+                result['affine'] = self._image_to_crop(sample)
             if self.by_yaw:
                 result['yaw'] = float(sample_field(sample, 'yaw'))
             self.results.append(result)
@@ -229,10 +230,21 @@ class VisibleLandmarkMetric(BaseMetric):
                 f'{type(self).__name__}: {len(results)} images evaluated, '
                 f'the benchmark has {self.expected_num_images}; set '
                 'expected_num_images=None to evaluate another set')
-        pred, gt, scored = (np.stack([r[key] for r in results])
-                            for key in ('pred', 'gt', 'scored'))
-        norm = np.array([r['norm'] for r in results])
-        nme = point_nme(pred, gt, norm, scored)
+        pred, gt, visible, gt_bbox = (
+            np.stack([r[key] for r in results])
+            for key in ('pred', 'gt', 'visible', 'gt_bbox'))
+        if self.pred_weights is not None:
+            pred = self.pred_weights @ pred
+        if self.gt_frame == 'crop':
+            affine = torch.from_numpy(np.stack([r['affine'] for r in results]))
+            gt = transform_points(torch.from_numpy(gt),
+                                  invert_affine(affine)).numpy()
+        norm = np.sqrt(np.prod(gt_bbox[:, 2:] - gt_bbox[:, :2], axis=1))
+        own = np.isnan(norm)
+        if own.any():
+            names = np.array([r['name'] for r in results])
+            norm[own] = bbox_size(gt[own], visible[own], names[own])
+        nme = point_nme(pred, gt, norm, visible & self.predicted)
         name = self.metric_name
         if not self.by_yaw:
             value = 100.0 * float(nme.mean())

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
 
 from mmface3d.evaluation.functional import (bbox_size, rigid_icp,
                                             rigid_transform)
@@ -77,6 +78,19 @@ def test_icp_with_scale(face):
     assert dist.mean() < 1e-4
     _, dist = rigid_icp(source[None], face[None])
     assert dist.mean() > 0.5  # a rigid fit cannot absorb a 10% scale
+
+
+@pytest.mark.parametrize('max_iter', [1, 2, 100])
+def test_icp_distances_are_those_of_the_returned_clouds(face, max_iter):
+    """Whether a cloud converged or ran out of iterations, the distances
+    are its aligned points' closest-point distances."""
+    source = np.stack([face @ rotation(angle).T + [1.0, 0.5, 0.0]
+                       for angle in (0.5, 12.0)])
+    target = np.stack([face, face * [1.05, 1.0, 1.0]])
+    aligned, dist = rigid_icp(source, target, max_iter=max_iter)
+    for b in range(2):
+        expected, _ = cKDTree(target[b]).query(aligned[b])
+        np.testing.assert_allclose(dist[b], expected, atol=1e-12)
 
 
 def test_icp_checks_shapes():

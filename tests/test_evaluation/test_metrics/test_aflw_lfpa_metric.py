@@ -33,7 +33,9 @@ def test_image_frame_hand_computed():
     metric = METRICS.build(
         dict(type='AFLWLFPAMetric', gt_frame='image',
              expected_num_images=None))
-    assert evaluate(metric, samples) == {'aflw_lfpa/nme_34_2d_all': 12.5}
+    assert evaluate(metric, samples) == {
+        'aflw_lfpa/nme_34_2d_all': pytest.approx(12.5)
+    }
 
 
 def test_crop_frame_via_roi_box_and_affine():
@@ -100,3 +102,13 @@ def test_errors():
     hidden = sample(gt, gt, gt_landmarks_visible=np.zeros(34, dtype=bool))
     with pytest.raises(ValueError, match=r'img_id=0.*no visible'):
         AFLWLFPAMetric(gt_frame='image').process(None, [hidden])
+    flat = sample(gt, gt, gt_bbox=np.array([100.0, 50.0, 140.0, 50.0]))
+    with pytest.raises(ValueError, match=r'img_id=0.*gt_bbox.*zero area'):
+        AFLWLFPAMetric(gt_frame='image').process(None, [flat])
+    # a single visible point and no gt_bbox: nothing to normalise by
+    one = np.zeros(34, dtype=bool)
+    one[3] = True
+    metric = AFLWLFPAMetric(gt_frame='image', expected_num_images=None)
+    metric.process(None, [sample(gt, gt, gt_landmarks_visible=one)])
+    with pytest.raises(ValueError, match=r'zero area.*img_id=0, img_path=a'):
+        metric.evaluate(1)

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
+import torch
 
 from mmface3d.evaluation import Reconstruction3DMetric
+from mmface3d.models.morphable import MorphableModel
 
 # images with square benchmark boxes (so the crop-to-image map is a uniform
 # scale) in all three yaw buckets
@@ -69,7 +71,19 @@ def test_shape_error_remains_after_icp(aflw_ann, gt_predictions,
     assert 0.1 < closest <= corresponding
 
 
+def test_projects_only_every_step_th_vertex(data_root, gt_predictions):
+    metric = Reconstruction3DMetric(step=50)
+    full = MorphableModel(param_stats=None, data_root=data_root)
+    assert metric.model.num_vertices == 1065  # ceil(53215 / 50)
+    params = torch.from_numpy(gt_predictions['params'][IDS])
+    torch.testing.assert_close(
+        metric.model.reconstruct(params),
+        full.reconstruct(params)[:, :, ::50])
+
+
 def test_bad_options():
+    with pytest.raises(ValueError, match='step must be an int >= 1'):
+        Reconstruction3DMetric(step=0)
     with pytest.raises(ValueError, match="'closest' or 'corresponding'"):
         Reconstruction3DMetric(distance='nearest')
     with pytest.raises(ValueError, match="'identity' or 'correspondence'"):
