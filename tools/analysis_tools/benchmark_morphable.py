@@ -38,14 +38,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         data_root=args.data_root).to(device)
     rows = []
     with torch.no_grad():
-        for name, batch, dense in (('68 landmarks', args.landmark_batch,
-                                    False),
-                                   ('dense vertices', args.dense_batch,
-                                    True)):
+        for name, batch, fn in (('68 landmarks', args.landmark_batch,
+                                 model.landmarks),
+                                ('dense vertices', args.dense_batch,
+                                 model.reconstruct)):
             params = model.dewhiten(
                 torch.randn(batch, model.num_params, device=device))
-            ms = median_time(lambda: model.reconstruct(params, dense=dense),
-                             args.repeats, args.warmup, device) * 1e3
+            ms = median_time(lambda: fn(params), args.repeats, args.warmup,
+                             device) * 1e3
             rows.append((name, batch, ms, batch / ms * 1e3))
     threads = torch.get_num_threads()
     print(f'MorphableModel ({args.layout}, {model.num_vertices} vertices) '

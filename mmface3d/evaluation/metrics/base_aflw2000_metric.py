@@ -182,6 +182,8 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
             type='MorphableModel', param_stats=None))
         cfg.setdefault('data_root', self.data_root)
         self.model: nn.Module = MODELS.build(cfg)
+        # None: whole meshes; see _keep_vertices.
+        self.vertex_ids: Optional[torch.Tensor] = None
         self.fit_root = fit_root
         self.roi_box_file = roi_box_file
         self.img_height = img_height
@@ -214,21 +216,15 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
     def _keep_vertices(self, step: int) -> None:
         """Score only every ``step``-th vertex of the mesh.
 
-        The metric's own morphable model keeps just those vertices' rows of
-        the mean shape and basis (``u`` / ``w``, xyz interleaved) and no
-        triangles, so :meth:`_meshes` projects (B, ceil(N / step), 3) point
-        clouds without building the dense meshes.
+        :meth:`_meshes` then builds (B, ceil(N / step), 3) point clouds from
+        those vertices' rows of the basis only, not the dense meshes.
 
         Args:
             step (int): Keep vertices ``0, step, 2 step, ...``.
         """
         if not isinstance(step, int) or step < 1:
             raise ValueError(f'step must be an int >= 1, got {step!r}')
-        model = self.model
-        vertices = torch.arange(0, model.num_vertices, step)
-        rows = (3 * vertices[:, None] + torch.arange(3)).view(-1)
-        model.u, model.w = model.u[rows], model.w[rows]
-        model.tri = model.tri.new_zeros((0, 3))
+        self.vertex_ids = torch.arange(0, self.model.num_vertices, step)
 
     def _meshes(self, ids: np.ndarray, rows: List[dict]
                 ) -> Iterator[Tuple[slice, np.ndarray, np.ndarray]]:
@@ -247,8 +243,9 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
         for start in range(0, len(ids), self.chunk_size):
             part = slice(start, start + self.chunk_size)
             meshes = [
-                model.crop_to_image(model.reconstruct(params[part]),
-                                    boxes[part]).transpose(1, 2).numpy()
+                model.crop_to_image(
+                    model.reconstruct(params[part], self.vertex_ids),
+                    boxes[part]).transpose(1, 2).numpy()
                 for params, boxes in ((pred_params, pred_boxes),
                                       (gt_params, gt_boxes))
             ]

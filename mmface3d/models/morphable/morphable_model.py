@@ -251,31 +251,42 @@ class MorphableModel(nn.Module):
             raise ValueError('this MorphableModel was built with '
                              'param_stats=None: whitening is unavailable')
 
-    def reconstruct(self, params: Tensor, dense: bool = True) -> Tensor:
+    def reconstruct(self,
+                    params: Tensor,
+                    vertex_ids: Optional[Tensor] = None) -> Tensor:
         """Project the face of each params vector into the crop.
 
         Args:
             params (Tensor): (B, P) raw (de-whitened) params.
-            dense (bool): All vertices if True, else the 68 landmarks, which
-                use only the 204 keypoint rows of the basis. Defaults to
-                True.
+            vertex_ids (Tensor, optional): (N,) ids of the vertices to
+                build, e.g. every 50th for ICP; only their rows of the basis
+                are used. Defaults to None (the whole mesh).
 
         Returns:
             Tensor: (B, 3, N) crop-frame points (x right, y down, z towards
-            the camera), N = ``num_vertices`` or 68.
+            the camera), N = ``num_vertices`` or ``len(vertex_ids)``.
         """
+        if vertex_ids is None:
+            return self._project(params, self.u, self.w)
+        rows = (3 * vertex_ids.to(self.u.device)[:, None] +
+                torch.arange(3, device=self.u.device)).reshape(-1)
+        return self._project(params, self.u[rows], self.w[rows])
+
+    def landmarks(self, params: Tensor) -> Tensor:
+        """(B, P) raw params -> (B, 3, 68) crop-frame landmarks, from the
+        204 keypoint rows of the basis only."""
+        return self._project(params, self.u_kp, self.w_kp)
+
+    def _project(self, params: Tensor, u: Tensor, w: Tensor) -> Tensor:
+        """Shapes from rows ``u`` (3N,) / ``w`` (3N, K) of the model,
+        projected and flipped into the crop: (B, 3, N)."""
         self.check_params(params)
-        u, w = (self.u, self.w) if dense else (self.u_kp, self.w_kp)
         camera = params[:, :NUM_POSE].reshape(-1, 3, 4)
         shape = (u + params[:, NUM_POSE:] @ w.T).reshape(
             params.shape[0], -1, 3).transpose(1, 2)
         pts = camera[:, :, :3] @ shape + camera[:, :, 3:]
         return torch.stack(
             [pts[:, 0] + self.flip_x, self.flip_y - pts[:, 1], pts[:, 2]], 1)
-
-    def landmarks(self, params: Tensor) -> Tensor:
-        """(B, P) raw params -> (B, 3, 68) crop-frame landmarks."""
-        return self.reconstruct(params, dense=False)
 
     def crop_to_image(self, points: Tensor, roi_box: Tensor) -> Tensor:
         """Map crop-frame points back into the original image.

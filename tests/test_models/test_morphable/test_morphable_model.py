@@ -129,6 +129,15 @@ def test_landmarks_are_dense_keypoint_vertices(aflw, bfm, device):
         rtol=0, atol=1e-3)
 
 
+def test_vertex_subset_is_the_dense_mesh_indexed(aflw, bfm, device):
+    model = copy.deepcopy(bfm).to(device)
+    params, _ = image_landmarks(bfm, aflw, device)
+    params = params[:4].float()
+    ids = torch.tensor([0, 7, 50, 53214], device=device)
+    torch.testing.assert_close(
+        model.reconstruct(params, ids), model.reconstruct(params)[:, :, ids])
+
+
 def test_projection_conventions_on_known_camera(bfm):
     # Identity camera, zero coefficients: the crop points are the mean
     # shape, flipped as each convention says (REFERENCE section 2).
