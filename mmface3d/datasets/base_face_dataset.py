@@ -54,6 +54,32 @@ def shape_matches(shape: Tuple[int, ...], num: int,
         t is None or t == s for t, s in zip(tail, shape[1:]))
 
 
+def load_row_array(path: Path, num: int, tail: Tuple[Optional[int], ...],
+                   list_file: str) -> np.ndarray:
+    """Load an annotation ``.npy`` holding one row per image of a list.
+
+    Args:
+        path (Path): The ``.npy`` file (it must exist).
+        num (int): Rows expected.
+        tail (tuple): The other dimensions, None for any size.
+        list_file (str): The image list the rows follow (for the message).
+
+    Returns:
+        np.ndarray: The array, of shape ``(num, *tail)``.
+
+    Raises:
+        ValueError: The shape differs or a value is NaN / inf.
+    """
+    array = np.load(path)
+    if not shape_matches(array.shape, num, tail) or \
+            not np.isfinite(array).all():
+        dims = [str(num)] + ['*' if t is None else str(t) for t in tail]
+        raise ValueError(f'{path} has shape {array.shape}, expected '
+                         f'({", ".join(dims)}{"," if not tail else ""}) '
+                         f'finite values (one row per line of {list_file})')
+    return array
+
+
 def check_choice(name: str, value: Any, allowed: Sequence) -> None:
     """Raise a ValueError naming argument ``name`` unless ``value`` is one of
     ``allowed``."""
@@ -176,15 +202,7 @@ class BaseFaceDataset(BaseDataset):
             raise FileNotFoundError(
                 f'{path} does not exist (expected next to {self.ann_file}; '
                 'see docs/datasets.md)')
-        array = np.load(path)
-        if not shape_matches(array.shape, num, tail) or \
-                not np.isfinite(array).all():
-            dims = [str(num)] + ['*' if t is None else str(t) for t in tail]
-            raise ValueError(f'{path} has shape {array.shape}, expected '
-                             f'({", ".join(dims)}{"," if not tail else ""}) '
-                             f'finite values (one row per line of '
-                             f'{self.ann_file})')
-        return array
+        return load_row_array(path, num, tail, self.ann_file)
 
     def img_path(self, name: str) -> str:
         """The image file of a list entry: ``data_prefix['img_path']/name``."""

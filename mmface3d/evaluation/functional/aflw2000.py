@@ -13,29 +13,18 @@ import torch
 from torch import Tensor
 
 from mmface3d.datasets import AFLW1998_EXCLUDED
+from mmface3d.datasets.aflw2000_dataset import (PTS68_FILE, REANNOTATED_FILE,
+                                                ROI_BOX_FILE)
+from mmface3d.datasets.base_face_dataset import load_row_array
 from mmface3d.models.morphable import MorphableModel, load_fit_mat
 from mmface3d.utils import resolve_data_path
 from .nme import bbox_size, point_nme, zero_min_z
 
 AFLW2000_NUM_IMAGES = 2000
 AFLW2000_LIST = 'AFLW2000-3D.list'
-AFLW2000_GT_FILES = {
-    'ori': 'AFLW2000-3D.pts68.npy',
-    're': 'AFLW2000-3D-Reannotated.pts68.npy',
-}
-AFLW2000_ROI_BOX_FILE = 'AFLW2000-3D_crop.roi_box.npy'
+AFLW2000_GT_FILES = {'ori': PTS68_FILE, 're': REANNOTATED_FILE}
+AFLW2000_ROI_BOX_FILE = ROI_BOX_FILE
 PathLike = Union[str, Path]
-
-
-def _load_npy(path: Path, shape: Sequence[int]) -> np.ndarray:
-    array = np.load(path)
-    if array.shape != tuple(shape):
-        raise ValueError(f'{path}: shape {array.shape}, expected '
-                         f'{tuple(shape)} (one entry per image of '
-                         f'{AFLW2000_LIST})')
-    if not np.isfinite(array).all():
-        raise ValueError(f'{path}: holds NaN or inf values')
-    return array
 
 
 def load_aflw2000_annotations(ann_root: PathLike = 'aflw2000_3d/annotations',
@@ -72,11 +61,12 @@ def load_aflw2000_annotations(ann_root: PathLike = 'aflw2000_3d/annotations',
         raise ValueError(f'{list_path}: {len(names)} names, expected '
                          f'{AFLW2000_NUM_IMAGES}')
     dim = 3 if gt == 'ori' else 2
-    landmarks = _load_npy(
-        resolve_data_path(root / AFLW2000_GT_FILES[gt]),
-        (AFLW2000_NUM_IMAGES, dim, 68))
-    yaw = _load_npy(
-        resolve_data_path(root / pose_file), (AFLW2000_NUM_IMAGES, ))
+    landmarks = load_row_array(
+        resolve_data_path(root / AFLW2000_GT_FILES[gt]), AFLW2000_NUM_IMAGES,
+        (dim, 68), AFLW2000_LIST)
+    yaw = load_row_array(
+        resolve_data_path(root / pose_file), AFLW2000_NUM_IMAGES, (),
+        AFLW2000_LIST)
     return dict(
         names=names,
         landmarks=landmarks.transpose(0, 2, 1).astype(np.float64),
@@ -90,9 +80,9 @@ def load_aflw2000_roi_boxes(ann_root: PathLike = 'aflw2000_3d/annotations',
                             ) -> np.ndarray:
     """The released benchmark crop boxes, (2000, 4) ``[sx, sy, ex, ey]``."""
     root = resolve_data_path(ann_root, data_root)
-    return _load_npy(
-        resolve_data_path(root / roi_box_file),
-        (AFLW2000_NUM_IMAGES, 4)).astype(np.float64)
+    return load_row_array(
+        resolve_data_path(root / roi_box_file), AFLW2000_NUM_IMAGES, (4, ),
+        AFLW2000_LIST).astype(np.float64)
 
 
 def aflw2000_subset_ids(subset: Union[str, int]) -> np.ndarray:
