@@ -51,7 +51,7 @@ def load_released_checkpoint(
     extra = {
         k: v
         for k, v in checkpoint.items()
-        if isinstance(v, (int, float, str)) and not isinstance(v, bool)
+        if isinstance(v, (int, float, str))
     }
     state_dict = OrderedDict((k[len(DATA_PARALLEL_PREFIX):] if k.
                               startswith(DATA_PARALLEL_PREFIX) else k, v)

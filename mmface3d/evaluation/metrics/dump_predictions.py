@@ -33,6 +33,9 @@ class DumpPredictions(BaseMetric):
             stack_predictions([sample]) for sample in data_samples)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        if not results:
+            raise ValueError(f'no predictions were made, nothing to save to '
+                             f'{self.out_file}')
         merged = {
             key: np.concatenate([r[key] for r in results])
             for key in results[0]
