@@ -1,26 +1,45 @@
-"""mmface3d: an OpenMMLab toolbox for single-image 3D face reconstruction."""
-import mmcv
-import mmengine
-from mmengine.utils import digit_version
+"""mmface3d: an OpenMMLab toolbox for single-image 3D face reconstruction.
+
+Importing the package is cheap: it checks the installed mmengine / mmcv
+versions from their metadata and imports nothing heavy; the subpackages
+(``mmface3d.datasets``, ``mmface3d.models``, ...) load torch and mmengine.
+"""
+from importlib import metadata
 
 from .version import __version__
 
-MMENGINE_MIN, MMENGINE_MAX = '0.10.0', '1.0.0'
-MMCV_MIN, MMCV_MAX = '2.0.0', '2.3.0'
+REQUIREMENTS = {
+    'mmengine': (('mmengine', ), '0.10.0', '1.0.0'),
+    'mmcv': (('mmcv', 'mmcv-lite'), '2.0.0', '2.3.0'),
+}
 
 
-def _check_version(name: str, found: str, low: str, high: str) -> None:
-    if not digit_version(low) <= digit_version(found) < digit_version(high):
-        raise ImportError(
-            f'mmface3d {__version__} needs {name}>={low},<{high}, but '
-            f'{name}=={found} is installed. Run `pip install -r '
-            f'requirements/runtime.txt` in the mmface3d checkout.')
+def _version_tuple(version: str) -> tuple:
+    parts = []
+    for part in version.split('+')[0].split('.')[:3]:
+        digits = ''.join(c for c in part if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
 
 
-_check_version('mmengine', mmengine.__version__, MMENGINE_MIN, MMENGINE_MAX)
-_check_version('mmcv', mmcv.__version__, MMCV_MIN, MMCV_MAX)
+def _check_requirements() -> None:
+    for name, (dists, low, high) in REQUIREMENTS.items():
+        found = None
+        for dist in dists:
+            try:
+                found = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+        if found is None or not _version_tuple(low) <= _version_tuple(
+                found) < _version_tuple(high):
+            raise ImportError(
+                f'mmface3d {__version__} needs {name}>={low},<{high}, but '
+                f'{"none" if found is None else name + "==" + found} is '
+                'installed. Run `pip install -r requirements/runtime.txt` in '
+                'the mmface3d checkout.')
+
+
+_check_requirements()
 
 __all__ = ['__version__']
-
-# Importing utils installs mmface3d's checkpoint loader into mmengine.
-from . import utils  # noqa: E402,F401

@@ -51,7 +51,9 @@ TRANSFORMS = Registry(
     locations=['mmface3d.datasets.transforms'])
 
 MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, locations=['mmface3d.models'])
+    'model',
+    parent=MMENGINE_MODELS,
+    locations=['mmface3d.models', 'mmface3d.morphable'])
 MODEL_WRAPPERS = Registry(
     'model wrapper',
     parent=MMENGINE_MODEL_WRAPPERS,

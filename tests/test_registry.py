@@ -15,7 +15,7 @@ def test_type_names_resolve_without_manual_imports(data_root):
         "print(type(model).__module__)\n")
     out = subprocess.run([sys.executable, '-c', code], check=True,
                          capture_output=True, text=True).stdout
-    assert out.strip() == 'mmface3d.models.morphable.morphable_model'
+    assert out.strip() == 'mmface3d.morphable.morphable_model'
 
 
 def test_registries_are_children_of_mmengine():

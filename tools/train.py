@@ -10,6 +10,7 @@ import argparse
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+import mmface3d.engine  # noqa: F401  (installs the checkpoint loader)
 from mmface3d.utils import add_common_args, apply_common_args
 
 

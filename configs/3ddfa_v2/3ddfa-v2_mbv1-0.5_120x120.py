@@ -27,5 +27,3 @@ model = dict(
         num_params=62,
         morphable_model=morphable_model,
         loss=dict(type='ParamMSELoss', loss_weight=1.0)))
-
-visualizer = dict(morphable_model=morphable_model)

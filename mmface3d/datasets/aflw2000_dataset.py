@@ -5,15 +5,11 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from mmface3d.models.morphable import fit_to_params, load_fit_mat
+from mmface3d.morphable import (check_convention, fit_to_params,
+                                load_fit_mat, roi_boxes_from_landmarks)
 from mmface3d.registry import DATASETS
+from mmface3d.structures import AFLW1998_EXCLUDED
 from .base_face_dataset import BaseFaceDataset, check_choice
-from .landmark_layout import roi_boxes_from_landmarks
-
-# 0-based rows of AFLW2000-3D.list whose line in fan_landmarks_crop120.txt
-# holds only the index (FAN found no face): image02139.jpg, image03862.jpg.
-# The 2DASL paper's "AFLW1998" leaves them out.
-AFLW1998_EXCLUDED = (1081, 1798)
 
 PTS68_FILE = 'AFLW2000-3D.pts68.npy'
 REANNOTATED_FILE = 'AFLW2000-3D-Reannotated.pts68.npy'
@@ -30,11 +26,15 @@ class AFLW2000Dataset(BaseFaceDataset):
 
     Each sample holds ``img_path``, ``img_id`` (row in
     ``AFLW2000-3D.list`` and the ``.npy`` files, also for 1998 images),
-    ``roi_box`` (4,) float32, ``gt_landmarks_2d`` (68, 2) float32 image
-    pixels, ``gt_landmarks_3d`` (68, 3) (``gt_landmarks='ori'`` only),
-    ``yaw`` (deg, from ``pose_file``), ``has_3d`` / ``has_2d`` and, when
-    asked for, ``gt_params`` (P,) float32 raw crop params of ``roi_box`` and
-    ``landmarks_2d_input`` (68, 2) float32 image pixels.
+    ``roi_box`` (4,) float32, the benchmark ground truth
+    ``gt_landmarks_img`` ((68, 3) for ``gt_landmarks='ori'``, (68, 2) for
+    ``'re'``, float32 image pixels, untouched by the pipeline), the same
+    points as pipeline fields ``gt_landmarks_2d`` (68, 2) and
+    ``gt_landmarks_3d`` (68, 3) (``'ori'`` only), ``yaw`` (deg, from
+    ``pose_file``), ``has_3d`` / ``has_2d`` and, when asked for,
+    ``gt_params_img`` (P,) float32 image-frame params with their
+    ``params_convention`` (``FaceCrop`` derives the crop's ``gt_params``)
+    and ``landmarks_2d_input`` (68, 2) float32 image pixels.
 
     Args:
         ann_file (str): The image list. Defaults to
@@ -54,13 +54,14 @@ class AFLW2000Dataset(BaseFaceDataset):
             ``'AFLW2000-3D.pose.npy'`` (from the fits) or
             ``'AFLW2000-3D-new.pose.npy'`` (AFLW labels). Defaults to the
             former.
-        with_params (bool): Convert the ``.mat`` fits to ``gt_params``
-            (:func:`~mmface3d.models.morphable.fit_to_params` with the image
+        with_params (bool): Convert the ``.mat`` fits to ``gt_params_img``
+            (:func:`~mmface3d.morphable.fit_to_params` with the image
             height; about a second for 2000 files, done once in the data
             list). Defaults to False.
         convention (str): Params convention, ``'v1'`` or ``'v2'``.
             Defaults to ``'v1'``.
-        crop_size (int): Crop side the params refer to. Defaults to 120.
+        crop_size (int): Crop side of the params convention (the
+            network's input). Defaults to 120.
         n_shape (int): Shape coefficients kept. Defaults to 40.
         n_exp (int): Expression coefficients kept. Defaults to 10.
         input_landmarks (str, optional): Landmark list of the detector's
@@ -107,7 +108,7 @@ class AFLW2000Dataset(BaseFaceDataset):
         check_choice('roi_box', roi_box, ('released', 'landmarks'))
         check_choice('gt_landmarks', gt_landmarks, ('ori', 're'))
         check_choice('num_images', num_images, (2000, 1998))
-        check_choice('convention', convention, ('v1', 'v2'))
+        check_convention(convention)
         self.roi_box = roi_box
         self.gt_landmarks = gt_landmarks
         self.num_images = num_images
@@ -161,7 +162,7 @@ class AFLW2000Dataset(BaseFaceDataset):
                 landmarks[rows], np.ones((len(rows), 68), dtype=bool), sizes)
         params = None
         if self.with_params:
-            params, ok = self._params(names, rows, boxes, sizes[:, 1])
+            params, ok = self._params(names, rows, sizes[:, 1])
             rows, boxes, params = rows[ok], boxes[ok], params[ok]
 
         data_list = []
@@ -177,15 +178,19 @@ class AFLW2000Dataset(BaseFaceDataset):
                 has_3d=params is not None)
             if self.gt_landmarks == 'ori':
                 info['gt_landmarks_3d'] = pts68[i].T.astype(np.float32)
+                info['gt_landmarks_img'] = pts68[i].T.astype(np.float32)
+            else:
+                info['gt_landmarks_img'] = landmarks[i].astype(np.float32)
             if params is not None:
-                info['gt_params'] = params[k]
+                info['gt_params_img'] = params[k]
+                info['params_convention'] = self.convention
             data_list.append(info)
         return data_list
 
-    def _params(self, names: List[str], rows: np.ndarray, boxes: np.ndarray,
+    def _params(self, names: List[str], rows: np.ndarray,
                 heights: np.ndarray):
-        """(R, P) float32 crop params of the fits of ``rows`` and (R,) bool:
-        whether the ``.mat`` file was usable."""
+        """(R, P) float32 image-frame params of the fits of ``rows`` and (R,)
+        bool: whether the ``.mat`` file was usable."""
         pose = np.zeros((len(rows), 7))
         shape = np.zeros((len(rows), self.n_shape))
         exp = np.zeros((len(rows), self.n_exp))
@@ -203,8 +208,12 @@ class AFLW2000Dataset(BaseFaceDataset):
             shape[k] = fit['shape_para'][:self.n_shape]
             exp[k] = fit['exp_para'][:self.n_exp]
         params = fit_to_params(
-            torch.from_numpy(pose), torch.from_numpy(shape),
-            torch.from_numpy(exp), torch.from_numpy(boxes.astype(np.float64)),
-            torch.from_numpy(heights.astype(np.float64)), self.n_shape,
-            self.n_exp, self.convention, self.crop_size)
+            torch.from_numpy(pose),
+            torch.from_numpy(shape),
+            torch.from_numpy(exp),
+            torch.from_numpy(heights.astype(np.float64)),
+            n_shape=self.n_shape,
+            n_exp=self.n_exp,
+            convention=self.convention,
+            crop_size=self.crop_size)
         return params.numpy().astype(np.float32), ok

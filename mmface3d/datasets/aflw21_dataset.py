@@ -5,7 +5,7 @@ import numpy as np
 
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset
-from .landmark_layout import bbox_of_visible
+from mmface3d.morphable import bbox_of_visible
 
 PTS21_FILE = 'AFLW_GT_pts21.npy'
 PTS68_FILE = 'AFLW_GT_pts68.npy'
@@ -34,7 +34,9 @@ class AFLW21Dataset(BaseFaceDataset):
 
     Each sample holds ``img_path``, ``img_id`` (row of the list),
     ``roi_box`` (4,) float32, ``gt_landmarks_2d`` (21, 2) float32 (0 where
-    not annotated), ``gt_landmarks_visible`` (21,) bool, ``gt_bbox`` (4,)
+    not annotated), ``gt_landmarks_visible`` (21,) bool, the same points as
+    the benchmark ground truth ``gt_landmarks_img`` /
+    ``gt_landmarks_img_visible`` (untouched by the pipeline), ``gt_bbox`` (4,)
     float32 ``[x0, y0, x1, y1]``, ``yaw`` (deg), ``has_3d=False``,
     ``has_2d`` and, with ``input_landmarks``, ``landmarks_2d_input``
     (68, 2).
@@ -116,6 +118,8 @@ class AFLW21Dataset(BaseFaceDataset):
                 has_input,
                 gt_landmarks_2d=points[i],
                 gt_landmarks_visible=visible[i],
+                gt_landmarks_img=points[i].copy(),
+                gt_landmarks_img_visible=visible[i].copy(),
                 gt_bbox=bboxes[k],
                 yaw=float(yaws[i]),
                 has_3d=False) for k, i in enumerate(rows)

@@ -6,7 +6,7 @@ import numpy as np
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset
 from .landmark_io import load_landmark_file
-from .landmark_layout import bbox_of_visible, roi_boxes_from_landmarks
+from mmface3d.morphable import bbox_of_visible, roi_boxes_from_landmarks
 
 NUM_POINTS = 34
 
@@ -24,7 +24,9 @@ class AFLWLFPADataset(BaseFaceDataset):
     Each sample holds ``img_path``, ``img_id`` (entry in ``ann_file``),
     ``roi_box`` (4,) float32 (benchmark rule on the visible points),
     ``gt_landmarks_2d`` (34, 2) float32 image pixels (0 where hidden),
-    ``gt_landmarks_visible`` (34,) bool, ``gt_bbox`` (4,) float32
+    ``gt_landmarks_visible`` (34,) bool, the same points as the benchmark
+    ground truth ``gt_landmarks_img`` / ``gt_landmarks_img_visible``
+    (untouched by the pipeline), ``gt_bbox`` (4,) float32
     ``[x0, y0, x1, y1]`` of the visible points (the NME normaliser is
     ``sqrt(w * h)`` of it), ``has_3d=False``, ``has_2d`` and, with
     ``input_landmarks``, ``landmarks_2d_input`` (68, 2).
@@ -89,6 +91,8 @@ class AFLWLFPADataset(BaseFaceDataset):
                 has_input,
                 gt_landmarks_2d=points[i],
                 gt_landmarks_visible=visible[i],
+                gt_landmarks_img=points[i].copy(),
+                gt_landmarks_img_visible=visible[i].copy(),
                 gt_bbox=bboxes[k],
                 has_3d=False) for k, i in enumerate(rows)
         ]

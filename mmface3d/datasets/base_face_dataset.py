@@ -12,8 +12,8 @@ from mmengine.structures import BaseDataElement
 
 from mmface3d.utils import get_data_root, resolve_data_path
 from .landmark_io import load_landmark_file
-from .landmark_layout import read_image_sizes
-from .transforms.errors import FaceDataError
+from .image_sizes import read_image_sizes
+from .transforms.face_data_error import FaceDataError
 
 MISSING_INPUT_POLICIES = ('skip', 'keep')
 
@@ -167,6 +167,35 @@ class BaseFaceDataset(BaseDataset):
             data_prefix=data_prefix,
             metainfo=metainfo,
             **kwargs)
+
+    def filter_data(self) -> List[dict]:
+        """Refuse a data list that came out empty, saying why (mmengine
+        would fail later with ``need at least one array to concatenate``).
+        """
+        if not self.data_list:
+            reasons = {}
+            for reason in self.skipped.values():
+                reasons[reason] = reasons.get(reason, 0) + 1
+            listed = '; '.join(f'{count} x {reason}'
+                               for reason, count in list(reasons.items())[:5])
+            raise ValueError(
+                f'{type(self).__name__}: no usable sample in '
+                f'{self.ann_file or "the dataset"} (data_root '
+                f'{self.data_root}): {len(self.skipped)} skipped'
+                f'{" (" + listed + ")" if listed else ""}, '
+                f'{len(self.missing_input)} without input landmarks. Check '
+                'the paths and the annotation file (docs/datasets.md).')
+        return super().filter_data()
+
+    def original_image(self, img_id: int, img_path: str) -> np.ndarray:
+        """The (H, W, 3) BGR uint8 image a sample was cropped from, for
+        drawing predictions on it.
+
+        Args:
+            img_id (int): The sample's ``img_id``.
+            img_path (str): The sample's ``img_path``.
+        """
+        return LoadFaceImage().transform(dict(img_path=img_path))['img']
 
     def read_image_list(self) -> List[str]:
         """The image names of ``ann_file``, one per non-blank line."""

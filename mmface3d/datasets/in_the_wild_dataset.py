@@ -6,7 +6,7 @@ import numpy as np
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset, check_choice
 from .landmark_io import load_landmark_file
-from .landmark_layout import aflw21_to_68, roi_boxes_from_landmarks
+from mmface3d.morphable import aflw21_to_68, roi_boxes_from_landmarks
 
 LAYOUTS = (68, 21)
 

@@ -5,11 +5,11 @@ from typing import List, Optional, Sequence
 import numpy as np
 import torch
 
-from mmface3d.models.morphable import fit_to_params
+from mmface3d.morphable import (check_convention, fit_to_params,
+                                roi_boxes_from_landmarks)
 from mmface3d.registry import DATASETS
 from .base_face_dataset import (BaseFaceDataset, check_choice,
                                 shape_matches)
-from .landmark_layout import roi_boxes_from_landmarks
 
 # key -> (dtype kind, shape after N); the cache written by
 # tools/dataset_converters/prepare_300wlp.py.
@@ -35,12 +35,14 @@ class W300LPDataset(BaseFaceDataset):
     ``tools/dataset_converters/prepare_300wlp.py`` builds in one pass over
     the ``.mat`` files, so no ``.mat`` file is parsed at training time. The
     crop box of each sample is the benchmark rule on its ``landmarks``
-    (REFERENCE.md section 3) and ``gt_params`` are the fit converted into that
-    box's crop frame (:func:`~mmface3d.models.morphable.fit_to_params`);
-    random box jitter belongs to the pipeline (``FaceCrop``).
+    (REFERENCE.md section 3) and ``gt_params_img`` are the fit in the image
+    frame (:func:`~mmface3d.morphable.fit_to_params`), from which
+    ``FaceCrop`` derives the crop's ``gt_params``; random box jitter belongs
+    to the pipeline.
 
     Each sample holds ``img_path``, ``img_id`` (row in the cache),
-    ``roi_box`` (4,) float32, ``gt_params`` (P,) float32,
+    ``roi_box`` (4,) float32, ``gt_params_img`` (P,) float32 with its
+    ``params_convention``,
     ``gt_landmarks_2d`` (68, 2) float32 image pixels, ``yaw`` (deg, of the
     fit), ``has_3d=True``, ``has_2d`` and, with ``input_landmarks``,
     ``landmarks_2d_input`` (68, 2).
@@ -62,7 +64,8 @@ class W300LPDataset(BaseFaceDataset):
             consistency loss; None leaves them out. Defaults to ``'pts_2d'``.
         convention (str): Params convention, ``'v1'`` or ``'v2'``.
             Defaults to ``'v1'``.
-        crop_size (int): Crop side the params refer to. Defaults to 120.
+        crop_size (int): Crop side of the params convention (the network's
+            input). Defaults to 120.
         n_shape (int): Shape coefficients kept (at most the cache's 40).
             Defaults to 40.
         n_exp (int): Expression coefficients kept (at most 10). Defaults
@@ -88,7 +91,7 @@ class W300LPDataset(BaseFaceDataset):
         check_choice('landmarks', landmarks, LANDMARK_KEYS)
         check_choice('input_landmarks', input_landmarks,
                      (None, ) + LANDMARK_KEYS)
-        check_choice('convention', convention, ('v1', 'v2'))
+        check_convention(convention)
         self.subsets = None if subsets is None else tuple(subsets)
         self.landmarks = landmarks
         self.convention = convention
@@ -130,7 +133,7 @@ class W300LPDataset(BaseFaceDataset):
         return cache
 
     def load_data_list(self) -> List[dict]:
-        """Read the cache and convert the fits into crop params."""
+        """Read the cache and convert the fits into image-frame params."""
         cache = self._load_cache()
         names = cache['names']
         rows = np.arange(len(names))
@@ -146,10 +149,11 @@ class W300LPDataset(BaseFaceDataset):
             pose,
             torch.from_numpy(cache['shape_para'][rows].astype(np.float64)),
             torch.from_numpy(cache['exp_para'][rows].astype(np.float64)),
-            torch.from_numpy(boxes.astype(np.float64)),
-            torch.from_numpy(sizes[:, 1].astype(np.float64)), self.n_shape,
-            self.n_exp, self.convention,
-            self.crop_size).numpy().astype(np.float32)
+            torch.from_numpy(sizes[:, 1].astype(np.float64)),
+            n_shape=self.n_shape,
+            n_exp=self.n_exp,
+            convention=self.convention,
+            crop_size=self.crop_size).numpy().astype(np.float32)
         yaws = np.degrees(cache['pose_para'][:, 1])
         inputs = None if self.input_landmarks is None else \
             cache[self.input_landmarks].astype(np.float32, copy=False)
@@ -161,7 +165,8 @@ class W300LPDataset(BaseFaceDataset):
                 boxes[k],
                 inputs,
                 has_input,
-                gt_params=params[k],
+                gt_params_img=params[k],
+                params_convention=self.convention,
                 gt_landmarks_2d=landmarks[k],
                 yaw=float(yaws[i]),
                 has_3d=True) for k, i in enumerate(rows)

@@ -1,4 +1,3 @@
-from .morphable import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403

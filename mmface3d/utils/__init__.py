@@ -1,5 +1,4 @@
 from .benchmark import median_time
-from .checkpoint import load_from_local_checked, pickled_globals
 from .cli import add_common_args, apply_common_args
 from .data_root import DATA_ENV, get_data_root, resolve_data_path
 from .download import (ChecksumError, DownloadError, download_file,
@@ -9,6 +8,5 @@ from .mesh_io import save_obj, save_ply
 __all__ = [
     'DATA_ENV', 'get_data_root', 'resolve_data_path', 'save_obj', 'save_ply',
     'ChecksumError', 'DownloadError', 'download_file', 'file_sha256',
-    'load_from_local_checked', 'pickled_globals', 'median_time',
-    'add_common_args', 'apply_common_args'
+    'median_time', 'add_common_args', 'apply_common_args'
 ]

@@ -11,20 +11,20 @@ def get_data_root(data_root: Optional[Union[str, Path]] = None) -> Path:
     """Resolve the data root.
 
     Priority: the explicit ``data_root`` (a config's ``data_root``) > the
-    ``MMFACE3D_DATA`` environment variable > ``<repo>/data``.
+    ``MMFACE3D_DATA`` environment variable > ``<repo>/data``. A relative
+    root is taken relative to the current working directory, where it was
+    given, and returned absolute, so a path resolved against it never
+    resolves a second time.
 
     Args:
         data_root (str | Path, optional): Explicit data root. Defaults to None.
 
     Returns:
-        Path: The data root (it may not exist yet).
+        Path: The absolute data root (it may not exist yet).
     """
-    if data_root is not None:
-        return Path(data_root).expanduser()
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env).expanduser()
-    return REPO_DATA
+    if data_root is None:
+        data_root = os.environ.get(DATA_ENV) or REPO_DATA
+    return Path(data_root).expanduser().absolute()
 
 
 def resolve_data_path(path: Union[str, Path],
@@ -40,14 +40,13 @@ def resolve_data_path(path: Union[str, Path],
             Defaults to True.
 
     Returns:
-        Path: The resolved path.
+        Path: The resolved path, absolute.
 
     Raises:
         FileNotFoundError: If ``must_exist`` and the path is missing; the
             message says where it looked and how to set the data root.
     """
-    path = Path(path).expanduser()
-    resolved = path if path.is_absolute() else get_data_root(data_root) / path
+    resolved = get_data_root(data_root) / Path(path).expanduser()
     if must_exist and not resolved.exists():
         raise FileNotFoundError(
             f'{resolved} does not exist. mmface3d looks for data under the '

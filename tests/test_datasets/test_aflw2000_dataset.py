@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mmface3d.datasets import AFLW1998_EXCLUDED, AFLW2000Dataset
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 from mmface3d.registry import DATASETS
 
 FAN_FILE = 'aflw2000_3d/annotations/fan_landmarks_crop120.txt'

@@ -5,7 +5,7 @@ import torch
 
 from mmface3d.datasets import InTheWildDataset, format_landmark_line
 from mmface3d.datasets.transforms import LoadFaceImage
-from mmface3d.datasets.transforms.errors import FaceDataError, FaceImageError
+from mmface3d.datasets.transforms.face_data_error import FaceDataError, FaceImageError
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from mmengine.registry import init_default_scope
 from scipy.ndimage import binary_dilation, binary_fill_holes
 
 from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 from mmface3d.registry import DATASETS
-from mmface3d.visualization.renderer import render
+from mmface3d.morphable.renderer import render
 
 NOSE_TIP = 30
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmface3d.datasets import AFLW2000Dataset, W300LPDataset
-from mmface3d.models.morphable import MorphableModel, load_fit_mat
+from mmface3d.morphable import MorphableModel, load_fit_mat
 
 NAMES = [
     'AFW/AFW_a.jpg', 'AFW/AFW_b.jpg', 'AFW_Flip/AFW_a.jpg',

@@ -7,7 +7,7 @@ import torch
 from mmface3d.evaluation import (load_aflw2000_annotations,
                                  load_aflw2000_gt_params,
                                  load_aflw2000_roi_boxes)
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 
 
 @pytest.fixture(scope='session')

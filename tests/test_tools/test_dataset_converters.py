@@ -13,7 +13,7 @@ import scipy.io as sio
 import torch
 
 from mmface3d.datasets import InTheWildDataset, W300LPDataset
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters'
 

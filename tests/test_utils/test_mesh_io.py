@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 from mmface3d.utils import save_obj, save_ply
 
 

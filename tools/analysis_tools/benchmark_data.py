@@ -2,7 +2,7 @@
 
 Measures, each as the median of ``--repeats`` timed runs after warm-up:
 
-- ``render``: :func:`mmface3d.visualization.renderer.render` alone on a
+- ``render``: :func:`mmface3d.morphable.renderer.render` alone on a
   batch of ``--batch-size`` random synthetic faces at ``--img-size`` pixels
   (shading + z-buffered rasterisation + compositing);
 - ``synthetic batch``: :meth:`SyntheticFaceDataset.render_samples` on a
@@ -76,7 +76,7 @@ def synthetic_rows(args: argparse.Namespace) -> List[tuple]:
     """(name, items per run, median seconds per run) of the synthetic
     measures."""
     from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
-    from mmface3d.visualization.renderer import render
+    from mmface3d.morphable.renderer import render
     dataset = SyntheticFaceDataset(
         split='3d',
         length=max(args.batch_size, args.num_samples),

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 import torch
 
-from mmface3d.models.morphable import MorphableModel
+from mmface3d.morphable import MorphableModel
 from mmface3d.utils import median_time
 
 

@@ -25,10 +25,10 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mmface3d.datasets import AFLW2000Dataset  # noqa: E402
 from mmface3d.evaluation.functional import (  # noqa: E402
-    YAW_BUCKETS, aflw2000_landmark_nme, format_nme_table,
-    load_aflw2000_annotations, load_predictions, select_aflw2000_subset,
-    summarize_by_yaw, yaw_bucket_index)
+    YAW_BUCKETS, aflw2000_landmark_nme, format_nme_table, load_predictions,
+    select_aflw2000_subset, summarize_by_yaw, yaw_bucket_index)
 
 PANELS = YAW_BUCKETS + ('all', )
 
@@ -88,6 +88,23 @@ def parse_pred_specs(specs: Sequence[str]) -> Dict[str, Path]:
     return methods
 
 
+def load_ground_truth(args: argparse.Namespace) -> dict:
+    """The AFLW2000-3D ground truth as the dataset attaches it to samples:
+    ``landmarks`` (2000, 68, D) image pixels and ``yaw`` (2000,) degrees,
+    indexed by image id."""
+    dataset = AFLW2000Dataset(
+        ann_file=f'{args.ann_root}/AFLW2000-3D.list',
+        data_root=args.data_root,
+        gt_landmarks=args.gt,
+        pose_file=args.pose_file,
+        pipeline=[])
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    order = np.argsort([info['img_id'] for info in infos])
+    return dict(
+        landmarks=np.stack([infos[i]['gt_landmarks_img'] for i in order]),
+        yaw=np.array([infos[i]['yaw'] for i in order]))
+
+
 def method_nmes(predictions: Dict[str, np.ndarray], ann: dict, subset: str,
                 dims: Sequence[str], allow_partial: bool
                 ) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
@@ -97,7 +114,7 @@ def method_nmes(predictions: Dict[str, np.ndarray], ann: dict, subset: str,
         tuple: the evaluated image ids (N,) and ``{dim: (N,) NME}``.
     """
     rows = select_aflw2000_subset(predictions['img_ids'], subset,
-                                  allow_partial, ann['names'])
+                                  allow_partial)
     ids = predictions['img_ids'][rows]
     pred = predictions['pred_landmarks'][rows]
     gt = ann['landmarks'][ids]
@@ -177,8 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     """Run the tool; returns the printed tables (one per method)."""
     args = parse_args(argv)
     methods = parse_pred_specs(args.pred)
-    ann = load_aflw2000_annotations(args.ann_root, args.gt, args.pose_file,
-                                    args.data_root)
+    ann = load_ground_truth(args)
     results, tables = {}, []
     for name, path in methods.items():
         ids, nmes = method_nmes(

@@ -37,7 +37,7 @@ from mmengine.logging import print_log
 from PIL import Image
 from tqdm import tqdm
 
-from mmface3d.models.morphable import load_fit_mat
+from mmface3d.morphable import load_fit_mat
 from mmface3d.utils import get_data_root
 
 SUBSETS = ('AFW', 'HELEN', 'IBUG', 'LFPW', 'AFW_Flip', 'HELEN_Flip',

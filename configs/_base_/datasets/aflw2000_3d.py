@@ -27,7 +27,7 @@ test_dataloader = dict(
 val_dataloader = test_dataloader
 
 test_evaluator = [
-    dict(type='AFLW2000Metric', data_root=data_root, subset='2000', gt='ori'),
+    dict(type='AFLW2000Metric', subset='2000', gt='ori'),
 ]
 val_evaluator = test_evaluator
 

@@ -8,12 +8,11 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
-from mmface3d.models.morphable import benchmark_roi_box
+from mmface3d.morphable import (benchmark_roi_box, box_affine,
+                                check_convention, pixel_affine,
+                                transform_params, transform_points)
 from mmface3d.registry import TRANSFORMS
-from .errors import FaceDataError
-from .geometry import (box_affine, compose_affine, invert_affine,
-                       params_box_affine, pixel_affine, transform_params,
-                       transform_points)
+from .face_data_error import FaceDataError
 from .visibility import read_visibility, zero_hidden
 
 INTERPOLATIONS = {
@@ -38,26 +37,26 @@ class FaceCrop(BaseTransform):
     resized to ``crop_size`` x ``crop_size``. With jitter (training) the box
     is scaled, shifted and rotated at random and the crop is one
     ``cv2.warpAffine`` with zero borders. Either way one image-to-crop affine
-    (:mod:`.geometry`) maps the annotations:
+    (:mod:`mmface3d.morphable.affine`) maps the annotations:
 
     - ``gt_landmarks_2d`` / ``landmarks_2d_input`` (N, 2) and
       ``gt_landmarks_3d`` (N, 3), any N (68, or the 21 / 34 benchmark
       points), from image pixels to crop pixels (z scaled by the mean axis
       scale); rows flagged False in ``gt_landmarks_visible`` /
       ``landmarks_2d_input_visible`` (:mod:`.visibility`) stay 0;
-    - ``gt_params``, given in the crop frame of the incoming ``roi_box`` (as
-      :func:`~mmface3d.models.morphable.fit_to_params` converts it), to
-      params of the new crop (:func:`.geometry.transform_params`).
+    - ``gt_params_img``, image-frame params in the sample's
+      ``params_convention``, give ``gt_params``, the params of the crop
+      (:func:`~mmface3d.morphable.transform_params`, exact).
 
-    ``gt_bbox``, the NME normaliser, is left in image pixels, the frame the
-    landmark metrics read it in (they map the ground truth back to the image
-    with ``crop_affine``).
+    The benchmark ground truth (``gt_landmarks_img``, ``gt_params_img``,
+    ``gt_bbox``) stays in image pixels: metrics compare it with predictions
+    mapped back through ``crop_affine``.
 
     Required Keys:
 
     - img (np.ndarray): (H, W, C) image.
     - roi_box (np.ndarray): (4,) ``[sx, sy, ex, ey]``, when ``box_source``
-      is ``'roi_box'`` or ``gt_params`` is present.
+      is ``'roi_box'``.
     - the ``landmark_key`` landmarks, when ``box_source='landmarks'`` (only
       the visible ones count where they have a mask).
 
@@ -67,6 +66,8 @@ class FaceCrop(BaseTransform):
       ``gt_landmarks_2d``.
     - landmarks_2d_input_visible (np.ndarray): (68,) bool mask of
       ``landmarks_2d_input``.
+    - gt_params_img (np.ndarray): (P,) image-frame params, with
+      params_convention (str): ``'v1'`` or ``'v2'``.
 
     Modified Keys:
 
@@ -75,19 +76,20 @@ class FaceCrop(BaseTransform):
     - roi_box: (4,) float32 box of the crop in the image (for a rotated crop
       the box before rotation about its centre).
     - gt_landmarks_2d, gt_landmarks_3d, landmarks_2d_input (optional)
-    - gt_params (optional)
 
     Added Keys:
 
     - crop_affine (np.ndarray): (2, 3) float32 image-to-crop affine; its
       inverse maps predictions back to the image for any crop.
     - roi_box, when computed from landmarks.
+    - gt_params (np.ndarray): (P,) float32 crop params, from
+      ``gt_params_img``.
 
     Args:
         crop_size (int): Side of the square crop. Defaults to 120.
         box_source (str): ``'roi_box'`` (the dataset's box) or
             ``'landmarks'`` (the benchmark rule of
-            :func:`~mmface3d.models.morphable.benchmark_roi_box` on the
+            :func:`~mmface3d.morphable.benchmark_roi_box` on the
             visible ``landmark_key`` points). Defaults to ``'roi_box'``.
         landmark_key (str): Image-frame landmarks for
             ``box_source='landmarks'``. Defaults to ``'gt_landmarks_2d'``.
@@ -101,8 +103,6 @@ class FaceCrop(BaseTransform):
             the box side on each axis (uniform). Defaults to 0 (off).
         rotate_jitter (float): In-plane rotation drawn uniformly from
             ``[-rotate_jitter, rotate_jitter]`` degrees. Defaults to 0 (off).
-        convention (str): Params convention of ``gt_params`` (``'v1'`` or
-            ``'v2'``). Defaults to ``'v1'``.
     """
 
     def __init__(self,
@@ -112,8 +112,7 @@ class FaceCrop(BaseTransform):
                  interpolation: str = 'bilinear',
                  scale_jitter: float = 0.0,
                  shift_jitter: float = 0.0,
-                 rotate_jitter: float = 0.0,
-                 convention: str = 'v1') -> None:
+                 rotate_jitter: float = 0.0) -> None:
         if box_source not in ('roi_box', 'landmarks'):
             raise ValueError("box_source must be 'roi_box' or 'landmarks', "
                              f'got {box_source!r}')
@@ -130,9 +129,6 @@ class FaceCrop(BaseTransform):
         if self.jitter and interpolation == 'area':
             raise ValueError("interpolation='area' is resize-only; it cannot "
                              'be used with scale/shift/rotate jitter')
-        if convention not in ('v1', 'v2'):
-            raise ValueError(
-                f"convention must be 'v1' or 'v2', got {convention!r}")
         self.crop_size = crop_size
         self.box_source = box_source
         self.landmark_key = landmark_key
@@ -140,7 +136,6 @@ class FaceCrop(BaseTransform):
         self.scale_jitter = scale_jitter
         self.shift_jitter = shift_jitter
         self.rotate_jitter = rotate_jitter
-        self.convention = convention
 
     @cache_randomness
     def _sample_jitter(self) -> Tuple[float, np.ndarray, float]:
@@ -154,13 +149,11 @@ class FaceCrop(BaseTransform):
         path = results.get('img_path')
         img = results['img']
         height, width = img.shape[:2]
-        source_box = self._read_box(results, path) if 'roi_box' in results \
-            else None
         if self.box_source == 'roi_box':
-            if source_box is None:
+            if 'roi_box' not in results:
                 raise KeyError(f"{path}: FaceCrop(box_source='roi_box') "
                                'needs `roi_box` (4,) [sx, sy, ex, ey]')
-            box = source_box
+            box = self._read_box(results, path)
         else:
             box = self._landmark_box(results, width, height, path)
         self._check_box(box, width, height, path)
@@ -186,8 +179,8 @@ class FaceCrop(BaseTransform):
             crop = crop[:, :, None]
 
         self._map_points(results, affine)
-        if 'gt_params' in results:
-            self._map_params(results, source_box, affine, path)
+        if 'gt_params_img' in results:
+            results['gt_params'] = self._crop_params(results, affine, path)
         results['img'] = crop
         results['img_shape'] = crop.shape[:2]
         results['roi_box'] = box.astype(np.float32)
@@ -273,23 +266,19 @@ class FaceCrop(BaseTransform):
             ).astype(np.float32)
             zero_hidden(results, key)
 
-    def _map_params(self, results: dict, source_box: Optional[np.ndarray],
-                    affine: np.ndarray, path: Optional[str]) -> None:
-        if source_box is None:
-            raise KeyError(f'{path}: FaceCrop needs `roi_box`, the box whose '
-                           'crop frame `gt_params` are given in')
-        params_frame = params_box_affine(
-            torch.from_numpy(source_box)[None], self.crop_size)
-        relative = compose_affine(
-            torch.from_numpy(affine)[None], invert_affine(params_frame))
-        identity = torch.eye(2, 3, dtype=relative.dtype)[None]
-        if torch.allclose(relative, identity, rtol=0, atol=1e-9):
-            return
+    def _crop_params(self, results: dict, affine: np.ndarray,
+                     path: Optional[str]) -> np.ndarray:
+        """(P,) float32 crop params of the image-frame ``gt_params_img``."""
+        convention = results.get('params_convention')
+        if convention is None:
+            raise KeyError(f'{path}: FaceCrop needs `params_convention` '
+                           "('v1' or 'v2') with `gt_params_img`")
+        check_convention(convention)
         params = torch.as_tensor(
-            np.asarray(results['gt_params'], dtype=np.float64))[None]
-        results['gt_params'] = transform_params(
-            params, relative, self.convention,
-            self.crop_size)[0].numpy().astype(np.float32)
+            np.asarray(results['gt_params_img'], dtype=np.float64))[None]
+        return transform_params(params,
+                                torch.from_numpy(affine)[None], convention,
+                                self.crop_size)[0].numpy().astype(np.float32)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(crop_size={self.crop_size}, '
@@ -298,5 +287,4 @@ class FaceCrop(BaseTransform):
                 f"interpolation='{self.interpolation}', "
                 f'scale_jitter={self.scale_jitter}, '
                 f'shift_jitter={self.shift_jitter}, '
-                f'rotate_jitter={self.rotate_jitter}, '
-                f"convention='{self.convention}')")
+                f'rotate_jitter={self.rotate_jitter})')

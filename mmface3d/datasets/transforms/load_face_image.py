@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmface3d.registry import TRANSFORMS
-from .errors import FaceImageError
+from .face_data_error import FaceImageError
 
 JPEG_START, JPEG_END = b'\xff\xd8', b'\xff\xd9'
 

@@ -7,23 +7,26 @@ from mmcv.transforms import BaseTransform
 
 from mmface3d.registry import TRANSFORMS
 from mmface3d.structures import Face3DDataSample
-from .errors import FaceDataError
+from .face_data_error import FaceDataError
 from .visibility import read_visibility
 
 DEFAULT_META_KEYS = ('img_path', 'img_id', 'ori_shape', 'img_shape',
                      'roi_box', 'crop_affine', 'yaw', 'flip', 'has_3d',
-                     'has_2d')
+                     'has_2d', 'params_convention')
 # key -> expected shape (a name: any length)
 DATA_FIELDS = {
     'gt_params': ('P', ),
+    'gt_params_img': ('P', ),
     'gt_landmarks_2d': ('K', 2),
     'gt_landmarks_3d': (68, 3),
+    'gt_landmarks_img': ('K', 'D'),
     'landmarks_2d_input': (68, 2),
     'gt_bbox': (4, ),
 }
 # masks packed as bool tensors, each checked against its points
 MASK_FIELDS = {
     'gt_landmarks_visible': 'gt_landmarks_2d',
+    'gt_landmarks_img_visible': 'gt_landmarks_img',
     'landmarks_2d_input_visible': 'landmarks_2d_input',
 }
 
@@ -41,12 +44,14 @@ class PackFace3DInputs(BaseTransform):
     Optional Keys:
 
     - landmark_map (np.ndarray): (H, W), appended as the last channel.
-    - gt_params (P,), gt_landmarks_2d (68, 2) or (K, 2)
-      (benchmark points), gt_landmarks_3d (68, 3), landmarks_2d_input
-      (68, 2), gt_bbox (4,) (``[x0, y0, x1, y1]`` image pixels, the NME
-      normaliser): float32 data fields.
-    - gt_landmarks_visible (K,), landmarks_2d_input_visible (68,): bool
-      data fields, the masks of ``gt_landmarks_2d`` / ``landmarks_2d_input``
+    - gt_params (P,), gt_params_img (P,), gt_landmarks_2d (68, 2) or (K, 2)
+      (benchmark points), gt_landmarks_3d (68, 3), gt_landmarks_img (K, D),
+      landmarks_2d_input (68, 2), gt_bbox (4,) (``[x0, y0, x1, y1]`` image
+      pixels, the NME normaliser): float32 data fields, see
+      :class:`~mmface3d.structures.Face3DDataSample`.
+    - gt_landmarks_visible (K,), gt_landmarks_img_visible (K,),
+      landmarks_2d_input_visible (68,): bool data fields, the masks of
+      ``gt_landmarks_2d`` / ``gt_landmarks_img`` / ``landmarks_2d_input``
       (which must then be present).
     - the ``meta_keys`` present.
 
@@ -59,7 +64,7 @@ class PackFace3DInputs(BaseTransform):
         meta_keys (Sequence[str]): Keys copied into the metainfo when
             present. Defaults to ``('img_path', 'img_id', 'ori_shape',
             'img_shape', 'roi_box', 'crop_affine', 'yaw', 'flip', 'has_3d',
-            'has_2d')``.
+            'has_2d', 'params_convention')``.
 
     Raises:
         FaceDataError: The image, the map or an annotation holds NaN or inf,

@@ -6,16 +6,11 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
+from mmface3d.morphable import (FLIP_INDICES, FaceMirror, check_convention,
+                                compose_affine, flip_affine, get_face_mirror)
 from mmface3d.registry import TRANSFORMS
 from .face_crop import POINT_KEYS
-from .face_mirror import FaceMirror, get_face_mirror
-from .geometry import compose_affine, flip_affine
-from .landmark_points import FLIP_INDICES_21, FLIP_INDICES_68
 from .visibility import VISIBILITY_KEYS, read_visibility
-
-# Layouts whose mirror permutation is known: 68-point iBUG and 21-point
-# AFLW. The 34 AFLW-LFPA points have no documented order, so none is assumed.
-DEFAULT_FLIP_INDICES = {68: FLIP_INDICES_68, 21: FLIP_INDICES_21}
 
 
 @TRANSFORMS.register_module()
@@ -30,26 +25,28 @@ class RandomFlip(BaseTransform):
     v1 crops, ``W - 1 - x`` for 0-based ones. Landmarks are renumbered by
     the mirror permutation of their layout,
     looked up by their point count K in ``flip_indices``:
-    :data:`~.landmark_points.FLIP_INDICES_68` for 68 points (so index 36
+    :data:`~mmface3d.morphable.FLIP_INDICES_68` for 68 points (so index 36
     stays the image-left eye corner) and
-    :data:`~.landmark_points.FLIP_INDICES_21` for the 21 AFLW points. A K
+    :data:`~mmface3d.morphable.FLIP_INDICES_21` for the 21 AFLW points. A K
     with no permutation is an error, never a guess. The visibility masks
     ``gt_landmarks_visible`` / ``landmarks_2d_input_visible`` move with
     their points, and hidden rows stay 0.
 
     A 21-point in-the-wild list placed in the 68 rows
-    (:func:`~mmface3d.datasets.landmark_layout.aflw21_to_68`) holds each eye
+    (:func:`~mmface3d.morphable.aflw21_to_68`) holds each eye
     centre in two lid rows (37 / 40, 43 / 46) that the 68-point mirror does
     not send onto each other's pair (37 <-> 44, 40 <-> 47), so a flipped
     sample has the two eye centres hidden: the landmark map leaves them out
     rather than misplace them.
 
-    ``gt_params`` are mirrored by
-    :class:`~.face_mirror.FaceMirror`: the pose exactly (yaw and roll change
+    ``gt_params`` (crop params in the sample's ``params_convention``) are
+    mirrored by :class:`~mmface3d.morphable.FaceMirror`: the pose exactly (yaw and roll change
     sign), shape and expression by a least-squares re-fit to the mirrored
     mesh, so the flipped params reproduce the flipped landmarks. The
     morphable model and its mirror are built on the first flipped 3D sample
-    and cached per process.
+    and cached per process. The image-frame ground truth
+    (``gt_landmarks_img``, ``gt_params_img``) is not touched: the mirror is
+    part of ``crop_affine``.
 
     Required Keys:
 
@@ -77,8 +74,6 @@ class RandomFlip(BaseTransform):
         vertex_ids (str, optional): ``.npy`` of the model's vertex ids in the
             ``symlist`` mesh: ``'bfm/indices.npy'`` for the no-neck 3DDFA_V2
             model, None for the full model. Defaults to None.
-        convention (str): Params convention (``'v1'`` or ``'v2'``).
-            Defaults to ``'v1'``.
         crop_size (int): Crop side of the params convention. Defaults to
             120.
         pixel_origin (float): Coordinate of the centre of pixel 0 in the
@@ -100,7 +95,6 @@ class RandomFlip(BaseTransform):
                  morphable_model: Optional[dict] = None,
                  symlist: str = 'bfm/model_info.mat',
                  vertex_ids: Optional[str] = None,
-                 convention: str = 'v1',
                  crop_size: int = 120,
                  pixel_origin: float = 1.0,
                  data_root: Optional[str] = None,
@@ -108,21 +102,17 @@ class RandomFlip(BaseTransform):
                  ) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
-        if convention not in ('v1', 'v2'):
-            raise ValueError(
-                f"convention must be 'v1' or 'v2', got {convention!r}")
         self.prob = prob
         self.morphable_model = dict(
             model_path='bfm', layout='3ddfa', n_shape=40, n_exp=10) \
             if morphable_model is None else dict(morphable_model)
         self.symlist = symlist
         self.vertex_ids = vertex_ids
-        self.convention = convention
         self.crop_size = crop_size
         self.pixel_origin = pixel_origin
         self.data_root = data_root
         self.flip_indices = flip_indices
-        self.permutations = dict(DEFAULT_FLIP_INDICES)
+        self.permutations = dict(FLIP_INDICES)
         for num, perm in (flip_indices or {}).items():
             perm = np.asarray(perm, dtype=np.int64)
             if perm.shape != (num, ) or \
@@ -169,10 +159,16 @@ class RandomFlip(BaseTransform):
                 results[VISIBILITY_KEYS[key]] = visible[perm]
                 results[key][~visible[perm]] = 0
         if 'gt_params' in results:
+            convention = results.get('params_convention')
+            if convention is None:
+                raise KeyError(f'{results.get("img_path")}: RandomFlip needs '
+                               "`params_convention` ('v1' or 'v2') to "
+                               'mirror `gt_params`')
+            check_convention(convention)
             params = torch.as_tensor(
                 np.asarray(results['gt_params'], dtype=np.float64))[None]
             results['gt_params'] = self.mirror(
-                params, params.new_tensor([axis]), self.convention,
+                params, params.new_tensor([axis]), convention,
                 self.crop_size)[0].numpy().astype(np.float32)
         if 'crop_affine' in results:
             affine = torch.as_tensor(
@@ -203,7 +199,6 @@ class RandomFlip(BaseTransform):
         return (f'{self.__class__.__name__}(prob={self.prob}, '
                 f'morphable_model={self.morphable_model}, '
                 f"symlist='{self.symlist}', vertex_ids={self.vertex_ids!r}, "
-                f"convention='{self.convention}', "
                 f'crop_size={self.crop_size}, '
                 f'pixel_origin={self.pixel_origin}, '
                 f'data_root={self.data_root!r}, '

@@ -6,7 +6,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmface3d.registry import TRANSFORMS
-from .photometric import check_uint8_image
+from .bgr_image import check_uint8_image
 
 Rect = Tuple[int, int, int, int]
 

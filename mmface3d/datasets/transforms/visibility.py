@@ -10,11 +10,12 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import FaceDataError
+from .face_data_error import FaceDataError
 
 # points key -> key of its (N,) bool mask
 VISIBILITY_KEYS = {
     'gt_landmarks_2d': 'gt_landmarks_visible',
+    'gt_landmarks_img': 'gt_landmarks_img_visible',
     'landmarks_2d_input': 'landmarks_2d_input_visible',
 }
 

@@ -2,7 +2,7 @@
 import os.path as osp
 from typing import Optional, Sequence
 
-import mmcv
+import numpy as np
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
@@ -14,6 +14,10 @@ from mmface3d.structures import Face3DDataSample
 class Face3DVisualizationHook(Hook):
     """Draw predictions on the original images with the runner's visualizer
     (a :class:`Face3DLocalVisualizer`).
+
+    The original image comes from the loop's dataset
+    (``dataset.original_image(img_id, img_path)``: the file, or for
+    synthetic faces the rendered image), so any dataset can be drawn.
 
     Args:
         enable (bool): Draw at all. ``tools/test.py --show-dir`` turns it
@@ -48,9 +52,11 @@ class Face3DVisualizationHook(Hook):
             return
         out_dir = None if self.out_dir is None else osp.join(
             runner.log_dir, self.out_dir)
+        loader = runner.val_loop.dataloader if phase == 'val' else \
+            runner.test_loop.dataloader
         for sample in outputs:
             img_path = sample.metainfo['img_path']
-            image = mmcv.imread(img_path, channel_order='bgr')
+            image = self._original_image(loader.dataset, sample)
             name = osp.splitext(osp.basename(img_path))[0]
             runner.visualizer.add_datasample(
                 f'{phase}_{name}',
@@ -62,6 +68,16 @@ class Face3DVisualizationHook(Hook):
                 out_file=None if out_dir is None else osp.join(
                     out_dir, f'{name}.png'),
                 step=runner.iter)
+
+    @staticmethod
+    def _original_image(dataset, sample: Face3DDataSample) -> np.ndarray:
+        if not hasattr(dataset, 'original_image'):
+            raise TypeError(
+                f'{type(dataset).__name__} has no original_image(img_id, '
+                'img_path); Face3DVisualizationHook draws on the images of '
+                "mmface3d's face datasets")
+        return dataset.original_image(sample.metainfo['img_id'],
+                                      sample.metainfo['img_path'])
 
     def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[Face3DDataSample]) -> None:

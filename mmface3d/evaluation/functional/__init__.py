@@ -1,7 +1,4 @@
-from .aflw2000 import (AFLW1998_EXCLUDED, AFLW2000_NUM_IMAGES,
-                       aflw2000_landmark_nme, aflw2000_subset_ids,
-                       load_aflw2000_annotations, load_aflw2000_gt_params,
-                       load_aflw2000_roi_boxes, select_aflw2000_subset)
+from .aflw2000 import aflw2000_landmark_nme, select_aflw2000_subset
 from .icp import apply_transform, rigid_icp, rigid_transform
 from .nme import (SUMMARY_KEYS, YAW_BUCKETS, bbox_size, format_nme_table,
                   point_nme, summarize_by_yaw, yaw_bucket_index, zero_min_z)
@@ -10,12 +7,10 @@ from .sample_fields import (describe_sample, format_shape, sample_array,
                             sample_field)
 
 __all__ = [
-    'AFLW1998_EXCLUDED', 'AFLW2000_NUM_IMAGES', 'aflw2000_landmark_nme',
-    'aflw2000_subset_ids', 'load_aflw2000_annotations',
-    'load_aflw2000_gt_params', 'load_aflw2000_roi_boxes',
-    'select_aflw2000_subset', 'apply_transform', 'rigid_icp',
-    'rigid_transform', 'SUMMARY_KEYS', 'YAW_BUCKETS', 'bbox_size',
-    'format_nme_table', 'point_nme', 'summarize_by_yaw', 'yaw_bucket_index',
-    'zero_min_z', 'load_predictions', 'save_predictions', 'stack_predictions',
-    'describe_sample', 'format_shape', 'sample_array', 'sample_field'
+    'aflw2000_landmark_nme', 'select_aflw2000_subset', 'apply_transform',
+    'rigid_icp', 'rigid_transform', 'SUMMARY_KEYS', 'YAW_BUCKETS',
+    'bbox_size', 'format_nme_table', 'point_nme', 'summarize_by_yaw',
+    'yaw_bucket_index', 'zero_min_z', 'load_predictions', 'save_predictions',
+    'stack_predictions', 'describe_sample', 'format_shape', 'sample_array',
+    'sample_field'
 ]

@@ -10,9 +10,9 @@ Format (one row per evaluated image, rows sorted by ``img_ids``):
   40 shape + 10 expression);
 - ``pred_landmarks`` (N, 68, 3) float32: the 68 landmarks in
   original-image pixels;
-- ``roi_boxes`` (N, 4) float32: the crop box ``[sx, sy, ex, ey]`` of each
-  image in original-image pixels (needed to map ``pred_params`` back to the
-  image);
+- ``crop_affines`` (N, 2, 3) float32: the image-to-crop affine of each
+  sample's crop (its inverse maps ``pred_params`` back to the image, see
+  :meth:`mmface3d.morphable.MorphableModel.image_params`);
 - ``img_paths`` (N,) str, optional: the image files.
 """
 from pathlib import Path
@@ -26,7 +26,7 @@ ARRAY_SPECS = {
     'img_ids': ((None, ), np.int64),
     'pred_params': ((None, None), np.float32),
     'pred_landmarks': ((None, 68, 3), np.float32),
-    'roi_boxes': ((None, 4), np.float32),
+    'crop_affines': ((None, 2, 3), np.float32),
 }
 OPTIONAL_KEYS = ('img_paths', )
 
@@ -64,7 +64,7 @@ def stack_predictions(data_samples: Sequence[Sample]) -> Dict[str, np.ndarray]:
 
     Args:
         data_samples (Sequence[dict | BaseDataElement]): Samples after the
-            model's ``predict`` (``img_id``, ``img_path``, ``roi_box``,
+            model's ``predict`` (``img_id``, ``img_path``, ``crop_affine``,
             ``pred_params``, ``pred_landmarks``), as objects or as their
             ``to_dict()`` form.
 
@@ -82,8 +82,8 @@ def stack_predictions(data_samples: Sequence[Sample]) -> Dict[str, np.ndarray]:
         'pred_landmarks': np.stack([
             sample_array(s, 'pred_landmarks', (68, 3)) for s in data_samples
         ]),
-        'roi_boxes': np.stack(
-            [sample_array(s, 'roi_box', (4, )) for s in data_samples]),
+        'crop_affines': np.stack(
+            [sample_array(s, 'crop_affine', (2, 3)) for s in data_samples]),
         'img_paths': np.array(
             [str(s.get('img_path', '')) for s in data_samples]),
     }

@@ -27,29 +27,42 @@ class AFLW2000Metric(BaseAFLW2000Metric):
     the papers' "Mean" (mean of the three bucket means), ``std3`` their
     population std, ``all`` the mean over all images.
 
-    Per-sample keys read: ``img_id``, ``img_path`` (optional check),
-    ``pred_landmarks`` (68, 3) in original-image pixels.
+    Per-sample keys read: ``img_id``, ``yaw``, ``gt_landmarks_img`` ((68, 3)
+    original or (68, 2) re-annotated ground truth, as the dataset's
+    ``gt_landmarks`` chose) and ``pred_landmarks`` (68, 3), both in
+    original-image pixels.
 
-    The arguments are those of :class:`BaseAFLW2000Metric`: ``ann_root``,
-    ``gt`` (``'ori'`` or ``'re'``), ``subset`` (``'2000'`` or ``'1998'``),
-    ``pose_file``, ``allow_partial``, ``data_root``, ``collect_device``,
-    ``prefix`` and ``collect_dir``.
+    Args:
+        gt (str): Which ground truth the samples carry: ``'ori'``
+            (``AFLW2000-3D.pts68.npy``, 3D) or ``'re'``
+            (``AFLW2000-3D-Reannotated.pts68.npy``, 2D); it names the
+            metrics. Defaults to ``'ori'``.
+        **kwargs: :class:`BaseAFLW2000Metric` arguments (``subset``,
+            ``allow_partial``, ``collect_device``, ``prefix``,
+            ``collect_dir``).
     """
 
+    def __init__(self, gt: str = 'ori', **kwargs) -> None:
+        if gt not in ('ori', 're'):
+            raise ValueError(f"gt must be 'ori' or 're', got {gt!r}")
+        super().__init__(**kwargs)
+        self.gt = gt
+
     def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
-        """Keep ``img_id`` and ``pred_landmarks`` of each sample."""
+        """Keep ``img_id``, ``yaw``, the ground truth and
+        ``pred_landmarks`` of each sample."""
         for sample in data_samples:
-            self.results.append(
-                dict(
-                    img_id=self._sample_id(sample),
-                    pred_landmarks=sample_array(sample, 'pred_landmarks',
-                                                (68, 3))))
+            result = self._sample_gt(sample, (3, ) if self.gt == 'ori' else
+                                     (2, 3))
+            result['pred_landmarks'] = sample_array(sample, 'pred_landmarks',
+                                                    (68, 3))
+            self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """NME of all images at once, summarised by yaw bucket."""
-        ids, rows = self._select(results)
+        rows = self._select(results)
         pred = np.stack([r['pred_landmarks'] for r in rows])
-        gt = self.ann['landmarks'][ids]
+        gt = np.stack([r['gt_landmarks'] for r in rows])
         if self.gt == 're':
             nmes = {'nme_68_2d_re': aflw2000_landmark_nme(pred, gt, '2d')}
         else:
@@ -58,4 +71,4 @@ class AFLW2000Metric(BaseAFLW2000Metric):
                 'nme_68_3d': aflw2000_landmark_nme(pred, gt, '3d'),
             }
         title = f'68-point NME (%), {self.gt} ground truth'
-        return self._report(nmes, ids, title)
+        return self._report(nmes, rows, title)

@@ -12,9 +12,8 @@ class AFLWLFPAMetric(VisibleLandmarkMetric):
 
     Reports ``aflw_lfpa/nme_34_2d_all`` (percent), the mean over the 1299
     test images; see :class:`VisibleLandmarkMetric` for the per-sample
-    keys (``gt_landmarks_2d`` (34, 2), ``gt_landmarks_visible`` (34,) bool
-    (all visible where absent), ``gt_bbox``, ``pred_landmarks``,
-    ``crop_affine`` / ``roi_box``).
+    keys (``gt_landmarks_img`` (34, 2), ``gt_landmarks_img_visible`` (34,)
+    bool (all visible where absent), ``gt_bbox``, ``pred_landmarks``).
 
     Args:
         pred_indices (Sequence, optional): 34 entries (row, rows to
@@ -22,8 +21,6 @@ class AFLWLFPAMetric(VisibleLandmarkMetric):
             points; None if the prediction field holds the 34 points.
             Defaults to None.
         pred_key (str): Prediction field. Defaults to ``'pred_landmarks'``.
-        gt_frame (str): ``'crop'`` or ``'image'``. Defaults to ``'crop'``.
-        crop_size (int): Crop side. Defaults to 120.
         expected_num_images (int, optional): Defaults to 1299.
         collect_device (str): Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'aflw_lfpa'``.
@@ -35,8 +32,6 @@ class AFLWLFPAMetric(VisibleLandmarkMetric):
     def __init__(self,
                  pred_indices: Optional[Sequence[PredIndex]] = None,
                  pred_key: str = 'pred_landmarks',
-                 gt_frame: str = 'crop',
-                 crop_size: int = 120,
                  expected_num_images: Optional[int] = 1299,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = 'aflw_lfpa',
@@ -45,8 +40,6 @@ class AFLWLFPAMetric(VisibleLandmarkMetric):
             num_points=34,
             pred_indices=pred_indices,
             pred_key=pred_key,
-            gt_frame=gt_frame,
-            crop_size=crop_size,
             by_yaw=False,
             require_visible=False,
             expected_num_images=expected_num_images,

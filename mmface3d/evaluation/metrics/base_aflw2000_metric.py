@@ -1,58 +1,48 @@
-"""Shared machinery of the AFLW2000-3D metrics: the benchmark's annotation
-files, per-sample checks, the image subsets, the yaw-bucket report and, for
-the mesh metrics, ground-truth meshes rebuilt from the ``.mat`` fits."""
-import copy
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+"""Shared machinery of the AFLW2000-3D metrics: per-sample checks, the image
+subsets, the yaw-bucket report and, for the mesh metrics, predicted and
+ground-truth meshes in the original image."""
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from torch import Tensor, nn
+from torch import Tensor
 
-from mmface3d.registry import MODELS
-from ..functional import (AFLW2000_NUM_IMAGES, aflw2000_subset_ids,
-                          describe_sample, format_nme_table,
-                          load_aflw2000_annotations,
-                          load_aflw2000_gt_params, load_aflw2000_roi_boxes,
-                          sample_array, sample_field, select_aflw2000_subset,
+from mmface3d.morphable import (MorphableModel, convert_convention,
+                                get_face_mirror, get_morphable_model,
+                                unmirror_image_params)
+from mmface3d.structures import AFLW2000_NUM_IMAGES, aflw2000_subset_ids
+from ..functional import (describe_sample, format_nme_table, sample_array,
+                          sample_field, select_aflw2000_subset,
                           summarize_by_yaw, yaw_bucket_index)
-from ..functional.aflw2000 import AFLW2000_ROI_BOX_FILE
 from ..functional.sample_fields import Sample
 
-PathLike = Union[str, Path]
+# Keys of the morphable-model config that fix its vertices and params.
+MESH_KEYS = ('model_path', 'layout', 'n_shape', 'n_exp', 'convention',
+             'crop_size')
 
 
 class BaseAFLW2000Metric(BaseMetric):
     """Base of the AFLW2000-3D metrics (REFERENCE.md section 6).
 
-    Ground truth comes from the benchmark files, looked up by each sample's
-    ``img_id`` (0-based line of ``AFLW2000-3D.list``). ``process`` refuses
-    an ``img_id`` outside [0, 2000), an ``img_path`` that is not the list's
-    entry for that id, and NaN / inf predictions, naming the sample.
-    ``compute_metrics`` refuses images evaluated twice and, unless
-    ``allow_partial``, a set that misses images of the subset. NMEs are
-    reported in percent per yaw bucket (abs yaw in [0, 30], (30, 60], above
-    60), with the mean and std of the three bucket means and the all-image
-    mean, and logged as a table in the layout of the 2DASL paper's Table 1.
+    Ground truth travels in the data samples (``gt_landmarks_img`` in
+    original-image pixels, ``yaw``), as the dataset attached it.
+    ``process`` refuses an ``img_id`` outside [0, 2000) and NaN / inf
+    predictions, naming the sample. ``compute_metrics`` refuses images
+    evaluated twice and, unless ``allow_partial``, a set that misses images
+    of the subset. NMEs are reported in percent per yaw bucket (abs yaw in
+    [0, 30], (30, 60], above 60), with the mean and std of the three bucket
+    means and the all-image mean, and logged as a table in the layout of the
+    2DASL paper's Table 1.
 
     Args:
-        ann_root (str): Annotation folder, resolved against the data root.
-            Defaults to ``'aflw2000_3d/annotations'``.
-        gt (str): ``'ori'`` (``AFLW2000-3D.pts68.npy``) or ``'re'``
-            (``AFLW2000-3D-Reannotated.pts68.npy``) 68-point ground truth.
-            Defaults to ``'ori'``.
         subset (str): ``'2000'`` or ``'1998'`` (without ids 1081 and 1798,
             the two images FAN fails on); samples of left-out images are
             ignored. Defaults to ``'2000'``.
-        pose_file (str): Yaw file in ``ann_root`` that sets the buckets:
-            ``'AFLW2000-3D.pose.npy'`` or ``'AFLW2000-3D-new.pose.npy'``.
-            Defaults to the former.
         allow_partial (bool): Evaluate whatever subset of images was
             processed (logging how many), instead of raising. Defaults to
             False.
-        data_root (str, optional): Explicit data root. Defaults to None.
         collect_device (str): Device for collecting results across ranks.
             Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix; None gives
@@ -63,12 +53,8 @@ class BaseAFLW2000Metric(BaseMetric):
     """
 
     def __init__(self,
-                 ann_root: PathLike = 'aflw2000_3d/annotations',
-                 gt: str = 'ori',
                  subset: str = '2000',
-                 pose_file: PathLike = 'AFLW2000-3D.pose.npy',
                  allow_partial: bool = False,
-                 data_root: Optional[PathLike] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -79,59 +65,56 @@ class BaseAFLW2000Metric(BaseMetric):
             prefix=prefix or f'aflw{self.subset}',
             collect_dir=collect_dir)
         self.allow_partial = allow_partial
-        self.data_root = data_root
-        self.ann_root = ann_root
-        self.pose_file = pose_file
-        self.gt = gt
-        self.ann = load_aflw2000_annotations(ann_root, gt, pose_file,
-                                             data_root)
 
-    def _sample_id(self, sample: Sample) -> int:
-        """The checked ``img_id`` of one sample."""
+    def _sample_gt(self, sample: Sample, dims: Sequence[int]) -> dict:
+        """``img_id``, ``yaw`` and the (68, D) ``gt_landmarks_img`` of one
+        sample, checked; ``dims`` are the widths D accepted."""
         img_id = int(sample_field(sample, 'img_id'))
         if not 0 <= img_id < AFLW2000_NUM_IMAGES:
             raise ValueError(
                 f'data sample ({describe_sample(sample)}): img_id {img_id} '
                 f'is outside [0, {AFLW2000_NUM_IMAGES}), not an index into '
                 'AFLW2000-3D.list')
-        img_path = sample.get('img_path', None)
-        name = self.ann['names'][img_id]
-        if img_path is not None and Path(img_path).stem != Path(name).stem:
+        gt = sample_array(sample, 'gt_landmarks_img', (68, None),
+                          np.float64)
+        if gt.shape[1] not in dims:
             raise ValueError(
-                f'data sample ({describe_sample(sample)}): img_path does not '
-                f'match entry {img_id} of AFLW2000-3D.list ({name}); the '
-                "dataset's order must follow the annotation files")
-        return img_id
+                f'`gt_landmarks_img` of data sample '
+                f'({describe_sample(sample)}) has shape {gt.shape}, expected '
+                f'(68, {" or ".join(map(str, dims))}) for '
+                f'{type(self).__name__}')
+        return dict(
+            img_id=img_id,
+            yaw=float(sample_field(sample, 'yaw')),
+            gt_landmarks=gt)
 
-    def _select(self, results: List[dict]) -> Tuple[np.ndarray, List[dict]]:
-        """The image ids and results of the subset, ordered by id."""
+    def _select(self, results: List[dict]) -> List[dict]:
+        """The results of the subset, ordered by image id."""
         ids = np.array([r['img_id'] for r in results], dtype=np.int64)
-        rows = select_aflw2000_subset(ids, self.subset, self.allow_partial,
-                                      self.ann['names'])
-        return ids[rows], [results[i] for i in rows]
+        rows = select_aflw2000_subset(ids, self.subset, self.allow_partial)
+        return [results[i] for i in rows]
 
-    def _report(self, nmes: Dict[str, np.ndarray], ids: np.ndarray,
+    def _report(self, nmes: Dict[str, np.ndarray], rows: List[dict],
                 title: str) -> Dict[str, float]:
         """Summarise per-image NMEs (fractions) by yaw bucket, in percent.
 
         Args:
             nmes (dict[str, np.ndarray]): Protocol name -> (N,) NME.
-            ids (np.ndarray): (N,) image ids.
+            rows (list[dict]): The N results, with ``yaw``.
             title (str): What is measured, for the logged table.
 
         Returns:
             dict[str, float]: ``'{name}_{key}'`` for ``key`` in
             ``0-30, 30-60, 60-90, mean3, std3, all``.
         """
-        yaw = self.ann['yaw'][ids]
+        yaw = np.array([r['yaw'] for r in rows])
         summaries = {
             name: {k: 100.0 * v
                    for k, v in summarize_by_yaw(nme, yaw).items()}
             for name, nme in nmes.items()
         }
-        header = (f'{title} on AFLW{self.subset}: {len(ids)} of '
-                  f'{self.num_expected} images, yaw buckets from '
-                  f'{self.pose_file}')
+        header = (f'{title} on AFLW{self.subset}: {len(rows)} of '
+                  f'{self.num_expected} images')
         counts = np.bincount(yaw_bucket_index(yaw), minlength=3)
         print_log(
             '\n' + format_nme_table(header, summaries, counts),
@@ -146,107 +129,152 @@ class BaseAFLW2000Metric(BaseMetric):
 class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
     """Base of the AFLW2000-3D metrics on whole meshes.
 
-    The ground-truth mesh of each image is rebuilt from its ``.mat`` fit
-    truncated to the morphable model's components (the full 199 + 29 BFM is
-    not available), in the crop frame of the released benchmark box, and
-    mapped to the image. The prediction is ``pred_params`` (raw crop params in
-    the morphable model's params convention) mapped to the image with the
-    sample's ``roi_box``. Meshes are rebuilt in chunks inside
-    ``compute_metrics``; samples carry only their params.
+    Both meshes are built in the original image with one morphable model,
+    the one that predicted (the samples' metainfo ``pred_morphable_model``,
+    or ``morphable_model`` when given, which must then agree with it):
 
-    Per-sample keys read: ``img_id``, ``img_path`` (optional check),
-    ``pred_params`` (P,), ``roi_box`` (4,).
+    - the prediction from ``pred_params`` through the sample's
+      ``crop_affine`` (:meth:`MorphableModel.image_params`); a face
+      predicted on a mirrored crop is un-mirrored with
+      :class:`~mmface3d.morphable.FaceMirror` (pose exact, shape re-fitted);
+    - the ground truth from ``gt_params_img``, the annotation's fit
+      truncated to the model's components (the full 199 + 29 BFM is not
+      available), moved into the model's params convention.
+
+    Meshes are rebuilt in chunks inside ``compute_metrics``; samples carry
+    only their params.
+
+    Per-sample keys read: ``img_id``, ``yaw``, ``gt_landmarks_img`` (68, 3)
+    (the original annotation: its bbox normalises), ``gt_params_img`` (P,)
+    with metainfo ``params_convention``, ``pred_params`` (P,),
+    ``crop_affine`` (2, 3) and ``pred_morphable_model``.
 
     Args:
-        morphable_model (dict): Config of the
-            :class:`~mmface3d.models.MorphableModel` whose convention and
-            vertices the predictions use. Its ``data_root`` defaults to the
-            metric's. Defaults to the 3DDFA v1 model without whitening.
-        fit_root (str): Folder of the ``.mat`` fits. Defaults to
-            ``'aflw2000_3d/AFLW2000'``.
-        roi_box_file (str): Benchmark crop boxes in ``ann_root``.
-        img_height (float): Image height of the fits. Defaults to 450.
+        morphable_model (dict, optional): Config of the morphable model of
+            the predictions; None takes it from the samples. Defaults to
+            None.
+        symlist (str): BFM ``model_info.mat`` for un-mirroring predictions
+            on mirrored crops. Defaults to ``'bfm/model_info.mat'``.
+        data_root (str, optional): Data root of the BFM files. Defaults to
+            None.
         chunk_size (int): Meshes rebuilt at once. Defaults to 50.
-        **kwargs: :class:`BaseAFLW2000Metric` arguments except ``gt``.
+        **kwargs: :class:`BaseAFLW2000Metric` arguments.
     """
 
     def __init__(self,
                  morphable_model: Optional[dict] = None,
-                 fit_root: PathLike = 'aflw2000_3d/AFLW2000',
-                 roi_box_file: PathLike = AFLW2000_ROI_BOX_FILE,
-                 img_height: float = 450.0,
+                 symlist: str = 'bfm/model_info.mat',
+                 data_root: Optional[str] = None,
                  chunk_size: int = 50,
                  **kwargs) -> None:
-        super().__init__(gt='ori', **kwargs)
-        cfg = copy.deepcopy(morphable_model or dict(
-            type='MorphableModel', param_stats=None))
-        cfg.setdefault('data_root', self.data_root)
-        self.model: nn.Module = MODELS.build(cfg)
-        # None: whole meshes; see _keep_vertices.
-        self.vertex_ids: Optional[torch.Tensor] = None
-        self.fit_root = fit_root
-        self.roi_box_file = roi_box_file
-        self.img_height = img_height
+        super().__init__(**kwargs)
+        self.morphable_model = None if morphable_model is None else dict(
+            morphable_model)
+        self.symlist = symlist
+        self.data_root = data_root
         self.chunk_size = chunk_size
-        self.gt_roi_boxes = load_aflw2000_roi_boxes(self.ann_root,
-                                                    roi_box_file,
-                                                    self.data_root)
-        self.gt_tag = f'gt{self.model.n_shape}+{self.model.n_exp}'
-        self._gt_params: Optional[Tensor] = None
-
-    @property
-    def gt_params(self) -> Tensor:
-        """(2000, P) ground-truth crop params, read from the fits once."""
-        if self._gt_params is None:
-            self._gt_params = load_aflw2000_gt_params(
-                self.model, self.fit_root, self.ann_root, self.roi_box_file,
-                self.img_height, self.data_root)
-        return self._gt_params
+        # None: whole meshes; see _keep_vertices.
+        self.step: Optional[int] = None
 
     def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
-        """Keep ``img_id``, ``pred_params`` and ``roi_box`` of each sample."""
+        """Keep the ground truth, the predicted params, the crop map and the
+        predicting model of each sample."""
         for sample in data_samples:
-            self.results.append(
-                dict(
-                    img_id=self._sample_id(sample),
-                    pred_params=sample_array(sample, 'pred_params',
-                                             (self.model.num_params, )),
-                    roi_box=sample_array(sample, 'roi_box', (4, ))))
+            result = self._sample_gt(sample, (3, ))
+            model_cfg = sample_field(sample, 'pred_morphable_model')
+            num_params = 12 + model_cfg['n_shape'] + model_cfg['n_exp']
+            result.update(
+                pred_params=sample_array(sample, 'pred_params',
+                                         (num_params, )),
+                crop_affine=sample_array(sample, 'crop_affine', (2, 3)),
+                gt_params=sample_array(sample, 'gt_params_img', (None, )),
+                gt_convention=str(sample_field(sample, 'params_convention')),
+                model_cfg={k: model_cfg[k] for k in MESH_KEYS})
+            self.results.append(result)
 
     def _keep_vertices(self, step: int) -> None:
-        """Score only every ``step``-th vertex of the mesh.
-
-        :meth:`_meshes` then builds (B, ceil(N / step), 3) point clouds from
-        those vertices' rows of the basis only, not the dense meshes.
+        """Score only every ``step``-th vertex of the mesh: :meth:`_meshes`
+        then builds those vertices' rows of the basis only.
 
         Args:
             step (int): Keep vertices ``0, step, 2 step, ...``.
         """
         if not isinstance(step, int) or step < 1:
             raise ValueError(f'step must be an int >= 1, got {step!r}')
-        self.vertex_ids = torch.arange(0, self.model.num_vertices, step)
+        self.step = step
 
-    def _meshes(self, ids: np.ndarray, rows: List[dict]
+    @staticmethod
+    def gt_tag(rows: List[dict]) -> str:
+        """``'gt40+10'``: the components of the ground-truth meshes."""
+        cfg = rows[0]['model_cfg']
+        return f'gt{cfg["n_shape"]}+{cfg["n_exp"]}'
+
+    def _model(self, rows: List[dict]) -> MorphableModel:
+        """The one morphable model of all predictions."""
+        cfgs = {repr(sorted(r['model_cfg'].items())): r['model_cfg']
+                for r in rows}
+        if len(cfgs) > 1:
+            raise ValueError(f'{type(self).__name__}: the predictions come '
+                             f'from different morphable models: '
+                             f'{list(cfgs.values())}')
+        cfg = next(iter(cfgs.values()))
+        if self.morphable_model is not None:
+            wanted = {k: self.morphable_model.get(k) for k in MESH_KEYS}
+            if any(wanted[k] is not None and wanted[k] != cfg[k]
+                   for k in MESH_KEYS):
+                raise ValueError(
+                    f'{type(self).__name__}: morphable_model {wanted} does '
+                    f'not match the predictions\' model {cfg}; their params '
+                    'can only be decoded with the model that predicted them')
+        return get_morphable_model(cfg, self.data_root)
+
+    def _image_params(self, model: MorphableModel, params: Tensor,
+                      crop_affine: Tensor) -> Tensor:
+        """(B, P) image-frame params of predictions, un-mirrored where the
+        crop was mirrored."""
+        image, mirrored = model.image_params(params, crop_affine)
+        if mirrored.any():
+            vertex_ids = 'bfm/indices.npy' if model.layout == '3ddfa_v2' \
+                else None
+            mirror = get_face_mirror(model.mesh_cfg, self.symlist,
+                                     vertex_ids, self.data_root)
+            image[mirrored] = unmirror_image_params(
+                mirror, params[mirrored], crop_affine[mirrored],
+                model.convention, model.crop_size).to(image)
+        return image
+
+    def _meshes(self, rows: List[dict]
                 ) -> Iterator[Tuple[slice, np.ndarray, np.ndarray]]:
         """Predicted and ground-truth image-frame meshes, chunk by chunk.
 
         Yields:
-            tuple: the chunk's slice of ``ids``, the predicted and the
-            ground-truth meshes (b, N, 3) float32.
+            tuple: the chunk's slice of ``rows``, the predicted and the
+            ground-truth meshes (b, N, 3) float32, N the vertices kept.
         """
-        model = self.model
-        pred_params = torch.from_numpy(
-            np.stack([r['pred_params'] for r in rows]))
-        pred_boxes = torch.from_numpy(np.stack([r['roi_box'] for r in rows]))
-        gt_params = self.gt_params[torch.from_numpy(ids)]
-        gt_boxes = torch.from_numpy(self.gt_roi_boxes[ids]).float()
-        for start in range(0, len(ids), self.chunk_size):
+        model = self._model(rows)
+        vertex_ids = None if self.step is None else torch.arange(
+            0, model.num_vertices, self.step)
+        pred = self._image_params(
+            model, torch.from_numpy(np.stack([r['pred_params']
+                                              for r in rows])),
+            torch.from_numpy(np.stack([r['crop_affine'] for r in rows])))
+        gt = []
+        for r in rows:
+            params = torch.from_numpy(r['gt_params'])[None]
+            if params.shape[1] != model.num_params:
+                raise ValueError(
+                    f'gt_params_img of img_id {r["img_id"]} has '
+                    f'{params.shape[1]} values, the morphable model '
+                    f'{model.num_params}: build the dataset with the '
+                    "model's n_shape / n_exp")
+            gt.append(
+                convert_convention(params, r['gt_convention'],
+                                   model.convention, model.crop_size))
+        gt = torch.cat(gt)
+        for start in range(0, len(rows), self.chunk_size):
             part = slice(start, start + self.chunk_size)
             meshes = [
-                model.crop_to_image(
-                    model.reconstruct(params[part], self.vertex_ids),
-                    boxes[part]).transpose(1, 2).numpy()
-                for params, boxes in ((pred_params, pred_boxes),
-                                      (gt_params, gt_boxes))
+                model.normalize_image_depth(model.reconstruct(params[part], vertex_ids))
+                .transpose(1, 2).numpy() for params in (pred, gt)
             ]
             yield part, meshes[0], meshes[1]

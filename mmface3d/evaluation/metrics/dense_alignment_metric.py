@@ -25,24 +25,19 @@ class DenseAlignmentMetric(BaseAFLW2000MeshMetric):
     ``nme_dense_gt40+10_2d_{0-30,30-60,60-90,mean3,std3,all}`` and
     ``nme_dense_gt40+10_3d_{...}``, in percent.
 
-    Per-sample keys read: ``img_id``, ``img_path`` (optional check),
-    ``pred_params`` (P,) raw crop params, ``roi_box`` (4,).
+    Per-sample keys read: see :class:`BaseAFLW2000MeshMetric`.
 
     Args:
         morphable_model (dict, optional): Config of the morphable model of
-            the predictions (convention and vertices). Defaults to the 3DDFA
-            v1 model (``dict(type='MorphableModel', param_stats=None)``).
-        fit_root (str): Folder of the ``.mat`` fits. Defaults to
-            ``'aflw2000_3d/AFLW2000'``.
-        roi_box_file (str): Released crop boxes in ``ann_root``. Defaults to
-            ``'AFLW2000-3D_crop.roi_box.npy'``.
-        img_height (float): Image height of the fits. Defaults to 450.
+            the predictions; None takes it from their metainfo. Defaults to
+            None.
+        symlist (str): BFM ``model_info.mat`` (predictions on mirrored
+            crops). Defaults to ``'bfm/model_info.mat'``.
+        data_root (str, optional): Data root of the BFM files. Defaults to
+            None.
         chunk_size (int): Meshes rebuilt at once. Defaults to 50.
-        ann_root (str): Defaults to ``'aflw2000_3d/annotations'``.
         subset (str): ``'2000'`` or ``'1998'``. Defaults to ``'2000'``.
-        pose_file (str): Yaw file. Defaults to ``'AFLW2000-3D.pose.npy'``.
         allow_partial (bool): Evaluate an incomplete set. Defaults to False.
-        data_root (str, optional): Explicit data root. Defaults to None.
         collect_device (str): Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'aflw{subset}'``.
         collect_dir (str, optional): Defaults to None.
@@ -50,15 +45,15 @@ class DenseAlignmentMetric(BaseAFLW2000MeshMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Dense NME of all images, meshes rebuilt chunk by chunk."""
-        ids, rows = self._select(results)
-        norm = bbox_size(self.ann['landmarks'][ids], ids=ids)
-        nme_2d, nme_3d = np.empty(len(ids)), np.empty(len(ids))
-        for part, pred, gt in self._meshes(ids, rows):
+        rows = self._select(results)
+        norm = bbox_size(np.stack([r['gt_landmarks'] for r in rows]))
+        nme_2d, nme_3d = np.empty(len(rows)), np.empty(len(rows))
+        for part, pred, gt in self._meshes(rows):
             nme_2d[part] = point_nme(pred[..., :2], gt[..., :2], norm[part])
             nme_3d[part] = point_nme(
                 zero_min_z(pred), zero_min_z(gt), norm[part])
-        name = f'nme_dense_{self.gt_tag}'
+        name = f'nme_dense_{self.gt_tag(rows)}'
         return self._report({
             f'{name}_2d': nme_2d,
             f'{name}_3d': nme_3d
-        }, ids, f'Dense NME (%), {self.gt_tag} ground-truth meshes')
+        }, rows, f'Dense NME (%), {self.gt_tag(rows)} ground-truth meshes')

@@ -14,7 +14,7 @@ class DumpPredictions(BaseMetric):
     """Collect every sample's predictions and write them to ``out_file`` in
     the format of :mod:`mmface3d.evaluation.functional.predictions`
     (``img_ids``, ``pred_params``, ``pred_landmarks`` in image pixels,
-    ``roi_boxes``, ``img_paths``), which ``plot_edc.py`` reads.
+    ``crop_affines``, ``img_paths``), which ``plot_edc.py`` reads.
 
     Args:
         out_file (str): The ``.npz`` to write.

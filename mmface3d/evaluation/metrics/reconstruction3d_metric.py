@@ -37,8 +37,7 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
     ``corr`` (``distance='corresponding'``), ``vinit``
     (``init='correspondence'``), ``scaled`` (``with_scale``).
 
-    Per-sample keys read: ``img_id``, ``img_path`` (optional check),
-    ``pred_params`` (P,) raw crop params, ``roi_box`` (4,).
+    Per-sample keys read: see :class:`BaseAFLW2000MeshMetric`.
 
     Args:
         step (int): Keep every ``step``-th vertex. Defaults to 50.
@@ -51,7 +50,7 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
         init (str): ``'identity'`` or ``'correspondence'``. Defaults to
             ``'identity'``.
         **kwargs: Arguments of :class:`BaseAFLW2000MeshMetric` (the
-            morphable model, fits, boxes, chunk size, subset, ...).
+            morphable model, chunk size, subset, ...).
     """
 
     def __init__(self,
@@ -75,21 +74,21 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
         self.with_scale = with_scale
         self.distance = distance
         self.init = init
-        tags = [
+        self.tags = [
             tag for tag, on in (('corr', distance == 'corresponding'),
                                 ('vinit', init == 'correspondence'),
                                 ('scaled', with_scale)) if on
         ]
-        self.metric_name = '_'.join(['recon_nme', *tags, self.gt_tag])
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """ICP-aligned NME of all images, point clouds rebuilt chunk by
         chunk."""
-        ids, rows = self._select(results)
-        nme = np.empty(len(ids))
-        for part, pred, gt in self._meshes(ids, rows):
+        rows = self._select(results)
+        nme = np.empty(len(rows))
+        for part, pred, gt in self._meshes(rows):
             pred, gt = zero_min_z(pred), zero_min_z(gt)
-            norm = bbox_size(gt, ids=ids[part])
+            norm = bbox_size(gt, ids=np.array([r['img_id']
+                                               for r in rows[part]]))
             if self.init == 'correspondence':
                 pred = apply_transform(
                     pred, *rigid_transform(pred, gt, self.with_scale))
@@ -99,6 +98,8 @@ class Reconstruction3DMetric(BaseAFLW2000MeshMetric):
                 nme[part] = dist.mean(1) / norm
             else:
                 nme[part] = point_nme(aligned, gt, norm)
-        return self._report({self.metric_name: nme}, ids,
+        tag = self.gt_tag(rows)
+        name = '_'.join(['recon_nme', *self.tags, tag])
+        return self._report({name: nme}, rows,
                             '3D reconstruction NME (%) after rigid ICP, '
-                            f'{self.gt_tag} ground-truth meshes')
+                            f'{tag} ground-truth meshes')

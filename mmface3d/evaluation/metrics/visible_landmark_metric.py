@@ -4,12 +4,9 @@ it)."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmface3d.datasets.transforms import (box_affine, invert_affine,
-                                          transform_points)
 from mmface3d.registry import METRICS
 from ..functional import (bbox_size, describe_sample, format_nme_table,
                           point_nme, sample_array, sample_field,
@@ -71,20 +68,17 @@ class VisibleLandmarkMetric(BaseMetric):
 
     Per-sample keys read:
 
-    - ``gt_landmarks_2d`` (K, 2): ground truth, in crop pixels after the
-      ``FaceCrop`` transform (``gt_frame='crop'``; mapped back to the image
-      with the inverse of ``crop_affine`` (2, 3), or else with ``roi_box``
-      and ``crop_size``) or in image pixels (``gt_frame='image'``);
-    - ``gt_landmarks_visible`` (K,) bool: True for the points that count
-      (annotated and visible). A dataset with missing points (AFLW's -1
-      entries) must set it, because the crop mapping moves the -1 markers;
-      where absent, every point counts unless ``require_visible``;
+    - ``gt_landmarks_img`` (K, 2+): ground truth in original-image pixels,
+      as the dataset attached it (no transform moves it);
+    - ``gt_landmarks_img_visible`` (K,) bool: True for the points that
+      count (annotated and visible). A dataset with missing points (AFLW's
+      markers) must set it; where absent, every point counts unless
+      ``require_visible``;
     - ``gt_bbox`` (4,) ``[x0, y0, x1, y1]`` image pixels, optional: the
       normalising box;
     - ``pred_landmarks`` (or ``pred_key``) (M, 2+), original-image pixels;
-    - ``crop_affine`` or ``roi_box`` for ``gt_frame='crop'``; ``yaw``
-      (deg) for ``by_yaw``; ``img_id`` / ``img_path`` name samples in
-      errors.
+    - ``yaw`` (deg) for ``by_yaw``; ``img_id`` / ``img_path`` name samples
+      in errors.
 
     Args:
         num_points (int): K, the benchmark's landmark count.
@@ -92,11 +86,9 @@ class VisibleLandmarkMetric(BaseMetric):
             to the benchmark's, see :func:`pred_index_weights`; None if the
             prediction field holds exactly the K points in order.
         pred_key (str): Prediction field. Defaults to ``'pred_landmarks'``.
-        gt_frame (str): ``'crop'`` or ``'image'``. Defaults to ``'crop'``.
-        crop_size (int): Crop side for ``roi_box`` mapping. Defaults to 120.
         by_yaw (bool): Also report the yaw buckets. Defaults to False.
         require_visible (bool): Refuse samples without
-            ``gt_landmarks_visible``. Defaults to False.
+            ``gt_landmarks_img_visible``. Defaults to False.
         expected_num_images (int, optional): Raise unless exactly this many
             samples were evaluated; None to accept any. Defaults to None.
         collect_device (str): Defaults to ``'cpu'``.
@@ -110,8 +102,6 @@ class VisibleLandmarkMetric(BaseMetric):
                  num_points: int,
                  pred_indices: Optional[Sequence[PredIndex]] = None,
                  pred_key: str = 'pred_landmarks',
-                 gt_frame: str = 'crop',
-                 crop_size: int = 120,
                  by_yaw: bool = False,
                  require_visible: bool = False,
                  expected_num_images: Optional[int] = None,
@@ -122,9 +112,6 @@ class VisibleLandmarkMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        if gt_frame not in ('crop', 'image'):
-            raise ValueError(
-                f"gt_frame must be 'crop' or 'image', got {gt_frame!r}")
         self.num_points = num_points
         if pred_indices is None:
             self.pred_weights = None
@@ -133,8 +120,6 @@ class VisibleLandmarkMetric(BaseMetric):
             self.pred_weights, self.predicted = pred_index_weights(
                 pred_indices, num_points)
         self.pred_key = pred_key
-        self.gt_frame = gt_frame
-        self.crop_size = crop_size
         self.by_yaw = by_yaw
         self.require_visible = require_visible
         self.expected_num_images = expected_num_images
@@ -166,26 +151,16 @@ class VisibleLandmarkMetric(BaseMetric):
                              'points')
         return pred[:rows, :2]
 
-    def _image_to_crop(self, sample: Sample) -> np.ndarray:
-        """(2, 3) affine mapping the image into the sample's crop:
-        ``crop_affine`` (set by ``FaceCrop``, rotations and flips included)
-        or else the box map of ``roi_box`` onto a ``crop_size`` square."""
-        if sample.get('crop_affine', None) is not None:
-            return sample_array(sample, 'crop_affine', (2, 3), np.float64)
-        box = sample_array(sample, 'roi_box', (4, ), np.float64)
-        return box_affine(torch.from_numpy(box)[None],
-                          self.crop_size)[0].numpy()
-
     def _visible(self, sample: Sample) -> np.ndarray:
         """(K,) bool, the visible ground-truth points of this sample."""
-        if sample.get('gt_landmarks_visible', None) is None:
+        if sample.get('gt_landmarks_img_visible', None) is None:
             if self.require_visible:
                 raise KeyError(
                     f'data sample ({describe_sample(sample)}) has no '
-                    '`gt_landmarks_visible` (K,) bool mask, required by '
+                    '`gt_landmarks_img_visible` (K,) bool mask, required by '
                     f'{type(self).__name__}: only visible points count')
             return np.ones(self.num_points, dtype=bool)
-        return sample_array(sample, 'gt_landmarks_visible',
+        return sample_array(sample, 'gt_landmarks_img_visible',
                             (self.num_points, ), dtype=bool)
 
     def _gt_bbox(self, sample: Sample) -> np.ndarray:
@@ -201,8 +176,7 @@ class VisibleLandmarkMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
         """Keep the predicted and ground-truth points, the visibility, the
-        ``gt_bbox``, the crop affine (``gt_frame='crop'``) and the yaw
-        (``by_yaw``) of each sample."""
+        ``gt_bbox`` and the yaw (``by_yaw``) of each sample."""
         for sample in data_samples:
             visible = self._visible(sample)
             if not (visible & self.predicted).any():
@@ -212,12 +186,10 @@ class VisibleLandmarkMetric(BaseMetric):
             result = dict(
                 name=describe_sample(sample),
                 pred=self._pred_points(sample),
-                gt=sample_array(sample, 'gt_landmarks_2d',
-                                (self.num_points, 2), np.float64),
+                gt=sample_array(sample, 'gt_landmarks_img',
+                                (self.num_points, None), np.float64)[:, :2],
                 visible=visible,
                 gt_bbox=self._gt_bbox(sample))
-            if self.gt_frame == 'crop':
-                result['affine'] = self._image_to_crop(sample)
             if self.by_yaw:
                 result['yaw'] = float(sample_field(sample, 'yaw'))
             self.results.append(result)
@@ -235,10 +207,6 @@ class VisibleLandmarkMetric(BaseMetric):
             for key in ('pred', 'gt', 'visible', 'gt_bbox'))
         if self.pred_weights is not None:
             pred = self.pred_weights @ pred
-        if self.gt_frame == 'crop':
-            affine = torch.from_numpy(np.stack([r['affine'] for r in results]))
-            gt = transform_points(torch.from_numpy(gt),
-                                  invert_affine(affine)).numpy()
         norm = np.sqrt(np.prod(gt_bbox[:, 2:] - gt_bbox[:, :2], axis=1))
         own = np.isnan(norm)
         if own.any():

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmface3d.morphable import convert_convention
 from mmface3d.registry import MODELS
 from mmface3d.structures import Face3DDataSample
 
@@ -15,9 +16,10 @@ class ParamRegressionHead(BaseModule):
 
     ``forward`` gives whitened parameters (the space the 3DDFA-family
     networks are trained in); ``predict`` de-whitens them with the head's
-    morphable model and decodes landmarks and pose; ``loss`` whitens the
-    raw ground truth with the same model and compares the two through a
-    loss built from ``loss``.
+    morphable model and decodes landmarks and pose in the original image
+    through each sample's ``crop_affine``; ``loss`` whitens the raw ground
+    truth with the same model and compares the two through a loss built
+    from ``loss``.
 
     Args:
         in_channels (int): Channels of the pooled backbone feature.
@@ -78,58 +80,64 @@ class ParamRegressionHead(BaseModule):
         return self.fc(feat)
 
     def decode(self, params_white: Tensor,
-               roi_box: Tensor) -> Dict[str, Tensor]:
+               crop_affine: Tensor) -> Dict[str, Tensor]:
         """Raw parameters, image-frame landmarks and pose (differentiable).
 
         Args:
             params_white (Tensor): (B, num_params) whitened parameters.
-            roi_box (Tensor): (B, 4) crop boxes ``[sx, sy, ex, ey]`` in the
-                original images.
+            crop_affine (Tensor): (B, 2, 3) image-to-crop affines of the
+                crops (each sample's ``crop_affine``).
 
         Returns:
             dict[str, Tensor]: ``params`` (B, num_params) raw crop-frame
             parameters, ``landmarks`` (B, 68, 3) original-image points and
-            ``pose`` (B, 3) ``[yaw, pitch, roll]`` in degrees.
+            ``pose`` (B, 3) ``[yaw, pitch, roll]`` in degrees of the face in
+            the original image (:meth:`MorphableModel.image_landmarks`,
+            :meth:`MorphableModel.image_pose`).
         """
         mm = self.morphable_model
         params = mm.dewhiten(params_white)
-        landmarks = mm.crop_to_image(mm.landmarks(params), roi_box)
         return dict(
             params=params,
-            landmarks=landmarks.transpose(1, 2),
-            pose=mm.pose(params))
+            landmarks=mm.image_landmarks(params, crop_affine),
+            pose=mm.image_pose(params, crop_affine))
 
     def predict(
         self, feats: Tuple[Tensor], data_samples: Sequence[Face3DDataSample]
     ) -> Sequence[Face3DDataSample]:
         """Predict and store ``pred_params``, ``pred_landmarks`` and
-        ``pred_pose`` (detached) in each data sample.
+        ``pred_pose`` (detached) in each data sample, and the morphable
+        model's ``mesh_cfg`` as metainfo ``pred_morphable_model``.
 
         Args:
             feats (tuple[Tensor]): Backbone features, see :meth:`forward`.
             data_samples (Sequence[Face3DDataSample]): One per input, each
-                with the metainfo ``roi_box`` (4,) of its crop.
+                with the metainfo ``crop_affine`` (2, 3) of its crop.
 
         Returns:
             Sequence[Face3DDataSample]: The same samples, with predictions.
         """
         params_white = self.forward(feats).detach()
-        roi_box = self._stack_field(data_samples, 'roi_box', 4,
-                                    'predict').to(params_white)
-        decoded = self.decode(params_white, roi_box)
+        crop_affine = self._stack_field(data_samples, 'crop_affine', 6,
+                                        'predict').to(params_white)
+        decoded = self.decode(params_white, crop_affine.view(-1, 2, 3))
+        mesh_cfg = self.morphable_model.mesh_cfg
         for i, sample in enumerate(data_samples):
             sample.pred_params = decoded['params'][i]
             sample.pred_landmarks = decoded['landmarks'][i]
             sample.pred_pose = decoded['pose'][i]
+            sample.set_metainfo(dict(pred_morphable_model=mesh_cfg))
         return data_samples
 
     def loss(self, feats: Tuple[Tensor],
              data_samples: Sequence[Face3DDataSample]) -> Dict[str, Tensor]:
         """Loss between predicted and ground-truth whitened parameters.
 
-        The ground truth is every sample's raw ``gt_params``, whitened with
-        this head's morphable model, so targets and predictions always share
-        one set of whitening statistics.
+        The ground truth is every sample's raw ``gt_params``, converted to
+        this head's params convention (metainfo ``params_convention``) and
+        whitened with this head's morphable model, so targets and
+        predictions always share one frame and one set of whitening
+        statistics.
 
         Args:
             feats (tuple[Tensor]): Backbone features, see :meth:`forward`.
@@ -140,11 +148,44 @@ class ParamRegressionHead(BaseModule):
             dict[str, Tensor]: ``loss_params``.
         """
         params_white = self.forward(feats)
+        target = self.gt_params(data_samples, 'loss')
+        return dict(
+            loss_params=self.loss_module(params_white,
+                                         target.to(params_white)))
+
+    def gt_params(self, data_samples: Sequence[Face3DDataSample],
+                  caller: str) -> Tensor:
+        """(B, num_params) whitened ground truth of the samples, in this
+        head's params convention.
+
+        Raises:
+            ValueError: The head's morphable model has no whitening
+                statistics, or a sample's ``params_convention`` is missing.
+        """
         mm = self.morphable_model
+        if mm.param_stats is None:
+            raise ValueError(
+                f'ParamRegressionHead.{caller}: the morphable model was built '
+                'with param_stats=None, so the ground truth cannot be '
+                "whitened; set its param_stats (e.g. 'bfm/param_whitening."
+                "pkl')")
         target = self._stack_field(data_samples, 'gt_params',
-                                   self.num_params, 'loss')
-        target = mm.whiten(target.to(mm.param_mean)).to(params_white)
-        return dict(loss_params=self.loss_module(params_white, target))
+                                   self.num_params, caller).to(mm.u)
+        conventions = [s.metainfo.get('params_convention') for s in
+                       data_samples]
+        if None in conventions:
+            raise KeyError(f'ParamRegressionHead.{caller}: samples '
+                           f'{[i for i, c in enumerate(conventions) if c is None]}'
+                           ' have `gt_params` without the metainfo '
+                           "`params_convention` ('v1' or 'v2')")
+        for convention in set(conventions):
+            rows = torch.tensor([c == convention for c in conventions],
+                                device=target.device)
+            target = torch.where(
+                rows[:, None],
+                convert_convention(target, convention, mm.convention,
+                                   mm.crop_size), target)
+        return mm.whiten(target)
 
     @staticmethod
     def _stack_field(data_samples: Sequence[Face3DDataSample], key: str,

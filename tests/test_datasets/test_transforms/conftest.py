@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.models.morphable import MorphableModel, load_fit_mat
+from mmface3d.morphable import MorphableModel, load_fit_mat
 
 ANN = 'aflw2000_3d/annotations'
 IMG_HEIGHT = 450.0

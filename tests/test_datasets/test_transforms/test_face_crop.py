@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mmface3d.datasets.transforms import FaceCrop
-from mmface3d.datasets.transforms.errors import FaceDataError
+from mmface3d.datasets.transforms.face_data_error import FaceDataError
 
 CROP = 120
 

@@ -6,7 +6,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 from mmface3d.datasets.transforms import PackFace3DInputs
-from mmface3d.datasets.transforms.errors import FaceDataError
+from mmface3d.datasets.transforms.face_data_error import FaceDataError
 from mmface3d.registry import TRANSFORMS
 from mmface3d.structures import Face3DDataSample
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from mmface3d.datasets.transforms import FaceCrop, RandomFlip
-from mmface3d.datasets.transforms.geometry import transform_points
-from mmface3d.datasets.transforms.landmark_points import (FLIP_INDICES_21,
+from mmface3d.morphable.affine import transform_points
+from mmface3d.morphable.landmark_layouts import (FLIP_INDICES_21,
                                                           FLIP_INDICES_68)
 
 # The mirror of 1-based points (the default pixel_origin) in a 120 px crop:
@@ -68,7 +68,7 @@ def test_mirrored_params_render_onto_the_flipped_image(data_root):
     agree to a small fraction of a pixel; a mirror one pixel off moves them
     by one)."""
     from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
-    from mmface3d.visualization.renderer import render
+    from mmface3d.morphable.renderer import render
     dataset = SyntheticFaceDataset(length=4, seed=1, pipeline=[])
     draws, scene = dataset.scene(range(4))
     masks = render(**scene).mask.numpy()[:, :, ::-1]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmface3d.datasets.transforms.errors import FaceDataError
+from mmface3d.datasets.transforms.face_data_error import FaceDataError
 from mmface3d.datasets.transforms.visibility import (read_visibility,
                                                      zero_hidden)
 

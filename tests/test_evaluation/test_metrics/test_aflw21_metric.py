@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.datasets.landmark_layout import AFLW21_TO_68
+from mmface3d.morphable.landmark_layouts import AFLW21_TO_68
 from mmface3d.evaluation import AFLW21Metric
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.ndimage import binary_fill_holes
 
-from mmface3d.visualization.renderer import (rasterize, render,
+from mmface3d.morphable.renderer import (rasterize, render,
                                              shade_vertices, vertex_normals)
 
 QUAD_TRI = torch.tensor([[0, 1, 2], [0, 2, 3]])
@@ -247,7 +247,7 @@ def test_invalid_inputs():
 
 @pytest.fixture(scope='module')
 def bfm(data_root):
-    from mmface3d.models.morphable import MorphableModel
+    from mmface3d.morphable import MorphableModel
     return MorphableModel(data_root=str(data_root))
 
 
@@ -255,7 +255,7 @@ def bfm(data_root):
 def test_bfm_face_has_no_holes(bfm, yaw, size):
     """A neutral BFM face covers its silhouette: the only enclosed
     background is the slit between the lips (the mesh is open there)."""
-    from mmface3d.models.morphable import pose_to_camera
+    from mmface3d.morphable import pose_to_camera
     params = torch.zeros(1, bfm.num_params)
     lm0 = bfm.landmarks(torch.cat(
         [bfm.param_mean[None, :12], params[:, 12:]], 1))[0]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.datasets.transforms.geometry import (
+from mmface3d.morphable.affine import (
     affine_z_scale, box_affine, compose_affine, flip_affine, invert_affine,
     params_box_affine, pixel_affine, transform_params, transform_points)
 

@@ -3,7 +3,7 @@
 
 All functions are batched torch and keep the device and dtype of their input.
 """
-from typing import Tuple, Union
+from typing import Tuple
 
 import torch
 from torch import Tensor
@@ -119,98 +119,3 @@ def pose_to_camera(pose: Tensor, scale: Tensor, translation: Tensor) -> Tensor:
     yaw, pitch, roll = torch.deg2rad(pose).unbind(1)
     rotation = euler_to_rotation(torch.stack([pitch, yaw, roll], 1))
     return compose_camera(scale, rotation, translation)
-
-
-def flip_offsets(convention: str, crop_size: int = 120) -> Tuple[float, float]:
-    """Image-row flip of a params convention: ``x + dx``, ``fy - y``.
-
-    Args:
-        convention (str): ``'v1'`` (3DDFA v1, 2DASL: ``y = 121 - y``) or
-            ``'v2'`` (3DDFA_V2: ``x = x - 1``, ``y = 120 - y``).
-        crop_size (int): Side of the crop. Defaults to 120.
-
-    Returns:
-        tuple[float, float]: ``(dx, fy)``.
-    """
-    if convention == 'v1':
-        return 0.0, float(crop_size + 1)
-    if convention == 'v2':
-        return -1.0, float(crop_size)
-    raise ValueError(f"convention must be 'v1' or 'v2', got {convention!r}")
-
-
-def pixel_origin(convention: str) -> float:
-    """Coordinate of the centre of pixel (0, 0) in a params convention: the
-    v1 crops (and the AFLW2000-3D / 300W-LP annotations) are 1-based, as
-    MATLAB counts, the 3DDFA_V2 ones 0-based. Renderers need it to put a
-    projected mesh on the right pixels.
-
-    Args:
-        convention (str): ``'v1'`` or ``'v2'``.
-
-    Returns:
-        float: 1.0 for v1, 0.0 for v2.
-    """
-    origins = {'v1': 1.0, 'v2': 0.0}
-    if convention not in origins:
-        raise ValueError(
-            f"convention must be 'v1' or 'v2', got {convention!r}")
-    return origins[convention]
-
-
-def fit_to_params(pose_para: Tensor,
-                  shape_para: Tensor,
-                  exp_para: Tensor,
-                  roi_box: Tensor,
-                  img_height: Union[Tensor, float],
-                  n_shape: int = 40,
-                  n_exp: int = 10,
-                  convention: str = 'v1',
-                  crop_size: int = 120) -> Tensor:
-    """Ground-truth crop params from AFLW2000-3D / 300W-LP 3DMM fits.
-
-    The fit's image model is ``V = f R S + t`` with ``y_img = H + 1 - V_y``.
-    With ``s = crop_size / (ex - sx)`` the crop camera is ``s f R`` and
-    ``t = [s (tx - sx) - dx, s ty + fy - s (H + 1 - sy), s tz]``, where
-    ``(dx, fy)`` is the convention's flip (:func:`flip_offsets`; ``(0, 121)``
-    for v1). Shape and expression coefficients are truncated.
-
-    Args:
-        pose_para (Tensor): (B, 7) ``[pitch, yaw, roll, tx, ty, tz, f]``.
-        shape_para (Tensor): (B, >=n_shape) shape coefficients.
-        exp_para (Tensor): (B, >=n_exp) expression coefficients.
-        roi_box (Tensor): (B, 4) crop boxes ``[sx, sy, ex, ey]``.
-        img_height (Tensor | float): (B,) or scalar image height H.
-        n_shape (int): Shape coefficients kept. Defaults to 40.
-        n_exp (int): Expression coefficients kept. Defaults to 10.
-        convention (str): Params convention. Defaults to ``'v1'``.
-        crop_size (int): Crop side. Defaults to 120.
-
-    Returns:
-        Tensor: (B, 12 + n_shape + n_exp) raw crop params.
-    """
-    flip_x, flip_y = flip_offsets(convention, crop_size)
-    batch = pose_para.shape[0]
-    for name, value, width in (('pose_para', pose_para, 7),
-                               ('shape_para', shape_para, n_shape),
-                               ('exp_para', exp_para, n_exp),
-                               ('roi_box', roi_box, 4)):
-        if value.ndim != 2 or value.shape[0] != batch or \
-                value.shape[1] < width:
-            raise ValueError(f'{name} must be ({batch}, >={width}), got '
-                             f'{tuple(value.shape)}')
-    img_height = torch.as_tensor(img_height).to(pose_para).expand(batch)
-    roi_box = roi_box.to(pose_para)
-    sx, sy, ex = roi_box[:, 0], roi_box[:, 1], roi_box[:, 2]
-    s = crop_size / (ex - sx)
-    rotation = (s * pose_para[:, 6])[:, None, None] * euler_to_rotation(
-        pose_para[:, :3])
-    tx, ty, tz = pose_para[:, 3:6].unbind(1)
-    t = torch.stack([
-        s * (tx - sx) - flip_x, s * ty + flip_y - s * (img_height + 1 - sy),
-        s * tz
-    ], 1)
-    camera = torch.cat([rotation, t[..., None]], 2).reshape(batch, 12)
-    return torch.cat(
-        [camera, shape_para[:, :n_shape].to(pose_para),
-         exp_para[:, :n_exp].to(pose_para)], 1)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.models.morphable import (benchmark_roi_box, camera_to_pose,
+from mmface3d.morphable import (benchmark_roi_box, camera_to_pose,
                                        compose_camera, decompose_camera,
                                        euler_to_rotation, fit_to_params,
                                        load_fit_mat, pose_to_camera,
@@ -79,18 +79,3 @@ def test_yaw_matches_pose_file(cameras, data_root):
     np.testing.assert_allclose(
         np.sin(np.deg2rad(yaw[outside])),
         np.sin(np.deg2rad(yaw_file[outside])), atol=1e-6)
-
-
-def test_benchmark_roi_box_reproduces_release(data_root):
-    pts = np.load(data_root / ANN / 'AFLW2000-3D.pts68.npy')
-    released = np.load(data_root / ANN / 'AFLW2000-3D_crop.roi_box.npy')
-    np.testing.assert_array_equal(benchmark_roi_box(pts, 450, 450), released)
-
-
-def test_benchmark_roi_box_rule_by_hand():
-    # bbox 100..140 x 100..120: side 40, crop side 40 * sqrt(2) = 56.57
-    pts = np.array([[[100.0, 140.0, 120.0], [100.0, 120.0, 110.0]]])
-    box = benchmark_roi_box(pts, 450, 450)
-    np.testing.assert_array_equal(box, [[92, 82, 149, 139]])
-    with pytest.raises(ValueError, match=r'\(B, 2\+, K\)'):
-        benchmark_roi_box(np.zeros((68, 2)), 450, 450)

@@ -13,9 +13,11 @@ import scipy.io as sio
 import torch
 from torch import Tensor
 
-from mmface3d.models.morphable import MorphableModel
 from mmface3d.utils.data_root import get_data_root, resolve_data_path
-from .geometry import NUM_CAMERA, flip_affine, transform_params
+from .affine import (compose_affine, flip_affine, invert_affine,
+                     transform_params)
+from .conventions import NUM_POSE
+from .morphable_model import MorphableModel
 
 
 def load_symlist(path: Path,
@@ -68,7 +70,7 @@ class FaceMirror:
     ``M(S)_i = D S_m(i) + (2c, 0, 0)`` with ``D = diag(-1, 1, 1)``; ``c`` is
     the least-squares plane of the mean shape. For params ``[P | alpha]``
     and the image mirror ``x -> a - x`` (``a = W + 2 o - 1`` for an image of
-    width W whose pixel centres are at ``o + j``, see :class:`RandomFlip`):
+    width W whose pixel centres are at ``o + j``, see ``RandomFlip``):
 
     - camera: the image mirror applied to the projection
       (:func:`transform_params`), then ``D`` on the model side, which makes
@@ -151,19 +153,19 @@ class FaceMirror:
             Tensor: (B, 12 + K) params of the mirrored image.
         """
         num_shape = self.shape_matrix.shape[0]
-        if params.ndim != 2 or params.shape[1] != NUM_CAMERA + num_shape:
-            raise ValueError(f'params must be (B, {NUM_CAMERA + num_shape}) '
+        if params.ndim != 2 or params.shape[1] != NUM_POSE + num_shape:
+            raise ValueError(f'params must be (B, {NUM_POSE + num_shape}) '
                              f'for this model, got {tuple(params.shape)}')
         batch = params.shape[0]
         mirrored = transform_params(params, flip_affine(axis.to(params)),
                                     convention, crop_size)
-        camera = mirrored[:, :NUM_CAMERA].reshape(batch, 3, 4)
+        camera = mirrored[:, :NUM_POSE].reshape(batch, 3, 4)
         rotation = camera[:, :, :3] * params.new_tensor([-1.0, 1.0, 1.0])
         translation = camera[:, :, 3] - 2 * self.center * rotation[:, :, 0]
         camera = torch.cat([rotation, translation[..., None]], 2)
-        shape = params[:, NUM_CAMERA:] @ self.shape_matrix.to(params).T + \
+        shape = params[:, NUM_POSE:] @ self.shape_matrix.to(params).T + \
             self.shape_offset.to(params)
-        return torch.cat([camera.reshape(batch, NUM_CAMERA), shape], 1)
+        return torch.cat([camera.reshape(batch, NUM_POSE), shape], 1)
 
 
 _MIRRORS: Dict[Tuple[str, ...], FaceMirror] = {}
@@ -207,3 +209,33 @@ def get_face_mirror(model_cfg: dict,
         ids = None if ids_path is None else np.load(ids_path)
         _MIRRORS[key] = FaceMirror(MorphableModel(**cfg), symlist_path, ids)
     return _MIRRORS[key]
+
+
+def unmirror_image_params(mirror: FaceMirror, params: Tensor,
+                          crop_affine: Tensor, convention: str = 'v1',
+                          crop_size: int = 120) -> Tensor:
+    """Image-frame params of the face a model predicted on a mirrored crop.
+
+    A mirrored crop map factors as ``crop_affine = F o A0`` with the mirror
+    ``F: x -> -x`` and ``A0 = F o crop_affine`` (det > 0). The prediction is
+    the mirrored face in the frame of ``crop_affine``; :class:`FaceMirror`
+    turns it into the face itself in the frame of ``A0`` (pose exact, shape
+    re-fitted), which then maps exactly into the image.
+
+    Args:
+        mirror (FaceMirror): The mirror of the params' morphable model.
+        params (Tensor): (B, P) raw crop params predicted on mirrored crops.
+        crop_affine (Tensor): (B, 2, 3) their image-to-crop affines
+            (det < 0).
+        convention (str): Params convention. Defaults to ``'v1'``.
+        crop_size (int): Crop side of the convention. Defaults to 120.
+
+    Returns:
+        Tensor: (B, P) image-frame params with a proper camera.
+    """
+    axis = params.new_zeros(params.shape[0])
+    unmirrored_affine = compose_affine(flip_affine(axis),
+                                       crop_affine.to(params))
+    unmirrored = mirror(params, axis, convention, crop_size)
+    return transform_params(unmirrored, invert_affine(unmirrored_affine),
+                            convention, crop_size)

@@ -15,9 +15,7 @@ of ``A`` (the mean of the two axis scales of an unrotated crop).
 import torch
 from torch import Tensor
 
-from mmface3d.models.morphable import flip_offsets
-
-NUM_CAMERA = 12
+from .conventions import NUM_POSE, flip_offsets
 
 
 def _check_affine(affine: Tensor) -> None:
@@ -52,29 +50,6 @@ def box_affine(roi_box: Tensor, crop_size: int = 120) -> Tensor:
     return torch.cat([linear, (-scale * start)[..., None]], 2)
 
 
-def params_box_affine(roi_box: Tensor, crop_size: int = 120) -> Tensor:
-    """The frame of params converted for a box by
-    :func:`mmface3d.models.morphable.fit_to_params`: one scale
-    ``crop_size / (ex - sx)`` on both axes, origin ``(sx, sy)``.
-
-    It equals :func:`box_affine` for square boxes.
-
-    Args:
-        roi_box (Tensor): (B, 4) boxes ``[sx, sy, ex, ey]``.
-        crop_size (int): Side of the crop. Defaults to 120.
-
-    Returns:
-        Tensor: (B, 2, 3) image-to-crop affines.
-    """
-    _check_boxes(roi_box)
-    scale = crop_size / (roi_box[:, 2] - roi_box[:, 0])
-    square = torch.stack([
-        roi_box[:, 0], roi_box[:, 1], roi_box[:, 0] + crop_size / scale,
-        roi_box[:, 1] + crop_size / scale
-    ], 1)
-    return box_affine(square, crop_size)
-
-
 def invert_affine(affine: Tensor) -> Tensor:
     """(B, 2, 3) affines -> (B, 2, 3) inverse affines."""
     _check_affine(affine)
@@ -107,6 +82,13 @@ def flip_affine(axis: Tensor) -> Tensor:
     """
     one, zero = torch.ones_like(axis), torch.zeros_like(axis)
     return torch.stack([-one, zero, axis, zero, one, zero], 1).view(-1, 2, 3)
+
+
+def is_reflection(affine: Tensor) -> Tensor:
+    """(B, 2, 3) affines -> (B,) bool, True where ``det A < 0`` (the map
+    mirrors the image)."""
+    _check_affine(affine)
+    return torch.linalg.det(affine[:, :, :2]) < 0
 
 
 def affine_z_scale(affine: Tensor) -> Tensor:
@@ -163,7 +145,7 @@ def transform_params(params: Tensor,
 
     The model projects ``q = F (P [S; 1]) + o`` with ``F = diag(1, -1, 1)``
     and ``o = (dx, fy, 0)`` (the convention's image-row flip, see
-    :func:`mmface3d.models.morphable.flip_offsets`). For the crop map
+    :func:`.conventions.flip_offsets`). For the crop map
     ``q' = G q + (b, 0)`` with ``G = diag(A, z_scale)`` the new camera is
 
     ``P'[:, :3] = F G F P[:, :3]`` and
@@ -171,8 +153,8 @@ def transform_params(params: Tensor,
 
     exact for any affine, so the new params project every vertex to its
     transformed position. A similarity keeps ``P'[:, :3]`` a scaled rotation;
-    a reflection (``det A < 0``) does not: see :class:`FaceMirror` for
-    mirroring, which also mirrors the shape. Shape and expression
+    a reflection (``det A < 0``) does not: see :class:`.mirror.FaceMirror`
+    for mirroring, which also mirrors the shape. Shape and expression
     coefficients are unchanged.
 
     Args:
@@ -187,7 +169,7 @@ def transform_params(params: Tensor,
         Tensor: (B, P) params in the new crop frame.
     """
     _check_affine(affine)
-    if params.ndim != 2 or params.shape[1] < NUM_CAMERA or \
+    if params.ndim != 2 or params.shape[1] < NUM_POSE or \
             params.shape[0] != affine.shape[0]:
         raise ValueError(f'params must be ({affine.shape[0]}, P >= 12), got '
                          f'{tuple(params.shape)}')
@@ -202,9 +184,9 @@ def transform_params(params: Tensor,
     # F G F: conjugating by the row flip negates the off-diagonal x-y terms.
     gain_model = flip[:, None] * gain * flip
     shift = torch.cat([affine[:, :, 2], params.new_zeros(batch, 1)], 1)
-    camera = params[:, :NUM_CAMERA].reshape(batch, 3, 4)
+    camera = params[:, :NUM_POSE].reshape(batch, 3, 4)
     translation = gain_model @ camera[:, :, 3:] + (
         flip * (gain @ offset + shift - offset))[..., None]
     camera = torch.cat([gain_model @ camera[:, :, :3], translation], 2)
-    return torch.cat([camera.reshape(batch, NUM_CAMERA),
-                      params[:, NUM_CAMERA:]], 1)
+    return torch.cat([camera.reshape(batch, NUM_POSE),
+                      params[:, NUM_POSE:]], 1)

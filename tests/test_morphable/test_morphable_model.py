@@ -6,7 +6,7 @@ import pytest
 import scipy.io as sio
 import torch
 
-from mmface3d.models.morphable import MorphableModel, load_fit_mat
+from mmface3d.morphable import MorphableModel, load_fit_mat
 
 ANN = 'aflw2000_3d/annotations'
 V2 = dict(

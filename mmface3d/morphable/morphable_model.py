@@ -1,92 +1,21 @@
 """The 3D morphable model behind the 62 parameters (REFERENCE.md section 2)."""
-import pickle
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple
 
 import numpy as np
-import scipy.io as sio
 import torch
 from torch import Tensor, nn
 
 from mmface3d.registry import MODELS
 from mmface3d.utils.data_root import resolve_data_path
-from .pose import camera_to_pose, fit_to_params, flip_offsets
+from .affine import (invert_affine, is_reflection, transform_params,
+                     transform_points)
+from .bfm_files import BFM_LOADERS, load_param_stats
+from .conventions import NUM_POSE, check_convention, flip_offsets
+from .landmark_layouts import FLIP_INDICES_68
+from .pose import camera_to_pose
 
-NUM_POSE = 12
 NUM_LANDMARKS = 68
-
-# Files of the 3DDFA "train.configs" layout, all in one directory.
-TDDFA_FILES = {
-    'u_shp': 'u_shp.npy',
-    'u_exp': 'u_exp.npy',
-    'w_shp': 'w_shp_sim.npy',
-    'w_exp': 'w_exp_sim.npy',
-    'keypoints': 'keypoints_sim.npy',
-    'tri': 'tri.mat',
-}
-
-
-def _load_pickle(path: Path) -> dict:
-    with open(path, 'rb') as f:
-        data = pickle.load(f)
-    if not isinstance(data, dict):
-        raise ValueError(f'{path}: expected a pickled dict, got '
-                         f'{type(data).__name__}')
-    return data
-
-
-def _load_tddfa(directory: Path) -> Dict[str, np.ndarray]:
-    """Arrays of the 3DDFA layout; triangles come back 0-based."""
-    arrays = {}
-    for key, name in TDDFA_FILES.items():
-        path = resolve_data_path(directory / name)
-        if key == 'tri':
-            mat = sio.loadmat(str(path))
-            if 'tri' not in mat:
-                raise ValueError(f'{path}: field `tri` is missing (expected '
-                                 '(3, M) 1-based triangles)')
-            arrays[key] = np.asarray(mat['tri'], dtype=np.int64) - 1
-        else:
-            arrays[key] = np.load(path)
-    arrays['u'] = arrays.pop('u_shp') + arrays.pop('u_exp')
-    return arrays
-
-
-def _load_tddfa_v2(path: Path) -> Dict[str, np.ndarray]:
-    """Arrays of the 3DDFA_V2 ``bfm_noneck_v3.pkl`` layout (0-based tri)."""
-    data = _load_pickle(path)
-    missing = {'u', 'w_shp', 'w_exp', 'keypoints', 'tri'} - set(data)
-    if missing:
-        raise ValueError(f'{path}: keys {sorted(missing)} are missing '
-                         "(expected 'u', 'w_shp', 'w_exp', 'keypoints', "
-                         "'tri')")
-    return {k: np.asarray(data[k]) for k in
-            ('u', 'w_shp', 'w_exp', 'keypoints', 'tri')}
-
-
-LOADERS = {'3ddfa': _load_tddfa, '3ddfa_v2': _load_tddfa_v2}
-
-
-def _load_param_stats(path: Path) -> Dict[str, np.ndarray]:
-    """Whitening statistics from either release's pickle layout."""
-    data = _load_pickle(path)
-    for mean_key, std_key in (('param_mean', 'param_std'), ('mean', 'std')):
-        if mean_key in data and std_key in data:
-            mean = np.asarray(data[mean_key], dtype=np.float32).reshape(-1)
-            std = np.asarray(data[std_key], dtype=np.float32).reshape(-1)
-            break
-    else:
-        raise ValueError(f"{path}: expected keys 'param_mean'/'param_std' "
-                         f"(3DDFA) or 'mean'/'std' (3DDFA_V2), got "
-                         f'{sorted(data)}')
-    for name, arr in (('mean', mean), ('std', std)):
-        if arr.shape != (62, ):
-            raise ValueError(f'{path}: {name} has shape {arr.shape}, '
-                             'expected (62,) (12 pose + 40 shape + 10 exp)')
-    if not (std > 0).all():
-        raise ValueError(f'{path}: std must be positive')
-    return {'mean': mean, 'std': std}
-
 
 @MODELS.register_module()
 class MorphableModel(nn.Module):
@@ -134,11 +63,13 @@ class MorphableModel(nn.Module):
                  crop_size: int = 120,
                  data_root: Optional[str] = None) -> None:
         super().__init__()
-        if layout not in LOADERS:
+        if layout not in BFM_LOADERS:
             raise ValueError(
                 f"layout must be '3ddfa' or '3ddfa_v2', got {layout!r}")
+        check_convention(convention)
         path = resolve_data_path(model_path, data_root)
-        arrays = LOADERS[layout](path)
+        arrays = BFM_LOADERS[layout](path)
+        self.model_path = model_path
         self.layout = layout
         self.n_shape, self.n_exp = n_shape, n_exp
         self.num_params = NUM_POSE + n_shape + n_exp
@@ -163,7 +94,7 @@ class MorphableModel(nn.Module):
 
         self.param_stats = param_stats
         if param_stats is not None:
-            stats = _load_param_stats(
+            stats = load_param_stats(
                 resolve_data_path(param_stats, data_root))
             if n_shape > 40 or n_exp > 10:
                 raise ValueError(
@@ -224,15 +155,25 @@ class MorphableModel(nn.Module):
                 f'param_stats={self.param_stats}')
 
     def check_params(self, params: Tensor, name: str = 'params') -> None:
-        """Raise ``ValueError`` unless ``params`` is (B, num_params)."""
-        if not isinstance(params, Tensor) or params.ndim != 2 or \
-                params.shape[1] != self.num_params:
-            shape = tuple(params.shape) if hasattr(params, 'shape') else \
-                type(params).__name__
+        """Raise unless ``params`` is a (B, num_params) tensor of this
+        model's dtype and device (the message says what to convert)."""
+        expected = (f'a (B, {self.num_params}) tensor (12 pose + '
+                    f'{self.n_shape} shape + {self.n_exp} expression)')
+        if not isinstance(params, Tensor):
+            shape = getattr(params, 'shape', None)
+            raise TypeError(
+                f'{name} must be {expected}, got {type(params).__name__}'
+                f'{"" if shape is None else f" of shape {tuple(shape)}"}; '
+                'convert it with torch.as_tensor(x, dtype=torch.float32)')
+        if params.ndim != 2 or params.shape[1] != self.num_params:
             raise ValueError(
-                f'{name} must be a (B, {self.num_params}) tensor (12 pose + '
-                f'{self.n_shape} shape + {self.n_exp} expression), got '
-                f'{shape}')
+                f'{name} must be {expected}, got shape {tuple(params.shape)}')
+        if params.dtype != self.u.dtype or params.device != self.u.device:
+            raise TypeError(
+                f'{name} are {params.dtype} on {params.device} but the '
+                f'morphable model is {self.u.dtype} on {self.u.device}: '
+                f'move one to the other (params.to(model.u) or '
+                'model.to(params))')
 
     def whiten(self, params: Tensor) -> Tensor:
         """(B, P) raw params -> (B, P) whitened ``(p - mean) / std``."""
@@ -288,40 +229,140 @@ class MorphableModel(nn.Module):
         return torch.stack(
             [pts[:, 0] + self.flip_x, self.flip_y - pts[:, 1], pts[:, 2]], 1)
 
-    def crop_to_image(self, points: Tensor, roi_box: Tensor) -> Tensor:
+    @property
+    def mesh_cfg(self) -> dict:
+        """Config of this model's mesh and params convention (no
+        whitening): what a consumer of its params needs to rebuild the same
+        vertices, e.g. a mesh metric. Predictions carry it in their
+        metainfo."""
+        return dict(
+            type='MorphableModel',
+            model_path=self.model_path,
+            layout=self.layout,
+            param_stats=None,
+            n_shape=self.n_shape,
+            n_exp=self.n_exp,
+            convention=self.convention,
+            crop_size=self.crop_size)
+
+    def crop_to_image(self, points: Tensor, crop_affine: Tensor) -> Tensor:
         """Map crop-frame points back into the original image.
 
         Args:
             points (Tensor): (B, 3, N) crop-frame points.
-            roi_box (Tensor): (B, 4) crop boxes ``[sx, sy, ex, ey]`` in the
-                original image.
+            crop_affine (Tensor): (B, 2, 3) image-to-crop affines of the
+                crops (a sample's ``crop_affine``).
 
         Returns:
             Tensor: (B, 3, N) image points; z is scaled by the mean of the
-            two axis scales (and shifted to min 0 for ``'v2'``).
+            inverse map's two axis scales (and shifted to min 0 for
+            ``'v2'``).
         """
-        if roi_box.ndim != 2 or roi_box.shape != (points.shape[0], 4):
-            raise ValueError(f'roi_box must be ({points.shape[0]}, 4) '
-                             f'[sx, sy, ex, ey], got {tuple(roi_box.shape)}')
-        roi_box = roi_box.to(points)
-        start = roi_box[:, :2, None]
-        scale = (roi_box[:, 2:] - roi_box[:, :2])[..., None] / self.crop_size
-        xy = points[:, :2] * scale + start
-        z = points[:, 2:] * scale.mean(1, keepdim=True)
-        if self.shift_z:
-            z = z - z.amin(2, keepdim=True)
-        return torch.cat([xy, z], 1)
+        inverse = invert_affine(self._check_affine(crop_affine, points))
+        image = transform_points(points.transpose(1, 2),
+                                 inverse).transpose(1, 2)
+        return self.normalize_image_depth(image)
+
+    def image_params(self, params: Tensor,
+                     crop_affine: Tensor) -> Tuple[Tensor, Tensor]:
+        """Params that project straight into the original image.
+
+        Exact for any crop map (:func:`~.affine.transform_params` with the
+        inverse of ``crop_affine``). A face predicted on a mirrored crop
+        (``det crop_affine < 0``) with a proper camera, as a network predicts
+        it, comes back as a mirror image: its image camera is improper, its
+        landmark k sits on the image's landmark ``FLIP_INDICES_68[k]`` and
+        its pose is that of the camera times ``diag(-1, 1, 1)``; see
+        :meth:`image_landmarks` and :meth:`image_pose`. Params that are
+        already improper in the crop (the exact image of a face through a
+        mirror, :func:`~.affine.transform_params`) are not a mirror image.
+
+        Args:
+            params (Tensor): (B, P) raw crop params.
+            crop_affine (Tensor): (B, 2, 3) image-to-crop affines.
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, P) image-frame params and (B,) bool,
+            True where the image-frame face is a mirror image.
+        """
+        self.check_params(params)
+        inverse = invert_affine(self._check_affine(crop_affine, params))
+        image = transform_params(params, inverse, self.convention,
+                                 self.crop_size)
+        camera = params[:, :NUM_POSE].reshape(-1, 3, 4)[:, :, :3]
+        mirrored = is_reflection(crop_affine.to(params)) & (
+            torch.linalg.det(camera) > 0)
+        return image, mirrored
+
+    def image_landmarks(self, params: Tensor, crop_affine: Tensor) -> Tensor:
+        """(B, P) raw crop params -> (B, 68, 3) landmarks in the original
+        image, in the 68-point order of the image's face (re-ordered where
+        the face is a mirror image, see :meth:`image_params`)."""
+        image, mirrored = self.image_params(params, crop_affine)
+        points = self.normalize_image_depth(self.landmarks(image)).transpose(1, 2)
+        flipped = points[:, torch.from_numpy(FLIP_INDICES_68).to(
+            points.device)]
+        return torch.where(mirrored[:, None, None], flipped, points)
+
+    def image_pose(self, params: Tensor, crop_affine: Tensor) -> Tensor:
+        """(B, P) raw crop params -> (B, 3) ``[yaw, pitch, roll]`` in degrees
+        of the face in the original image (in-plane crop rotations and
+        mirrors undone)."""
+        image, mirrored = self.image_params(params, crop_affine)
+        camera = image[:, :NUM_POSE].reshape(-1, 3, 4)
+        unmirror = torch.where(mirrored, -1.0, 1.0).to(camera)
+        camera = torch.cat([camera[:, :, :1] * unmirror[:, None, None],
+                            camera[:, :, 1:]], 2)
+        return camera_to_pose(camera)
+
+    def normalize_image_depth(self, points: Tensor) -> Tensor:
+        """(B, 3, N) image points with z shifted to min 0 for ``'v2'`` (as
+        3DDFA_V2 does; ``'v1'`` points are returned as they are)."""
+        if not self.shift_z:
+            return points
+        return torch.cat(
+            [points[:, :2], points[:, 2:] - points[:, 2:].amin(2, True)], 1)
+
+    @staticmethod
+    def _check_affine(crop_affine: Tensor, like: Tensor) -> Tensor:
+        if not isinstance(crop_affine, Tensor) or \
+                crop_affine.shape != (like.shape[0], 2, 3):
+            shape = tuple(getattr(crop_affine, 'shape', ()))
+            raise ValueError(f'crop_affine must be a ({like.shape[0]}, 2, 3) '
+                             f'image-to-crop affine tensor, got {shape}')
+        return crop_affine.to(like)
 
     def pose(self, params: Tensor) -> Tensor:
-        """(B, P) raw params -> (B, 3) ``[yaw, pitch, roll]`` in degrees."""
+        """(B, P) raw params -> (B, 3) ``[yaw, pitch, roll]`` in degrees of
+        the params' own frame (:meth:`image_pose` for a crop's face in its
+        image)."""
         self.check_params(params)
         return camera_to_pose(params[:, :NUM_POSE].reshape(-1, 3, 4))
 
-    def params_from_annotation(self, pose_para: Tensor, shape_para: Tensor,
-                               exp_para: Tensor, roi_box: Tensor,
-                               img_height: Union[Tensor, float]) -> Tensor:
-        """Ground-truth crop params of this model from fits, see
-        :func:`fit_to_params`."""
-        return fit_to_params(pose_para, shape_para, exp_para, roi_box,
-                             img_height, self.n_shape, self.n_exp,
-                             self.convention, self.crop_size)
+
+_MODELS: Dict[str, MorphableModel] = {}
+
+
+def get_morphable_model(cfg: dict,
+                        data_root: Optional[str] = None) -> MorphableModel:
+    """The :class:`MorphableModel` of a config, built once per process (the
+    BFM arrays are tens of MB), e.g. from a prediction's
+    ``pred_morphable_model`` metainfo.
+
+    Args:
+        cfg (dict): Its arguments; a ``type`` key is ignored.
+        data_root (str, optional): Data root where ``cfg`` names none.
+            Defaults to None.
+
+    Returns:
+        MorphableModel: The shared model, on the CPU (do not modify it).
+    """
+    args = {k: v for k, v in cfg.items() if k != 'type'}
+    args.setdefault('data_root', data_root)
+    key = repr(sorted(args.items()))
+    if key not in _MODELS:
+        try:
+            _MODELS[key] = MorphableModel(**args)
+        except TypeError as err:
+            raise TypeError(f'morphable model config {cfg}: {err}') from err
+    return _MODELS[key]
