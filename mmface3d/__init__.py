@@ -15,9 +15,15 @@ REQUIREMENTS = {
 
 
 def _version_tuple(version: str) -> tuple:
+    """``'2.0.0rc4'`` -> ``(2, 0, 0)``: the leading digits of the first
+    three parts (a pre-release counts as its release)."""
     parts = []
     for part in version.split('+')[0].split('.')[:3]:
-        digits = ''.join(c for c in part if c.isdigit())
+        digits = ''
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
         parts.append(int(digits or 0))
     return tuple(parts)
 

@@ -1,5 +1,5 @@
-from .aflw2000_dataset import AFLW2000Dataset
 from .aflw21_dataset import AFLW21Dataset
+from .aflw2000_dataset import AFLW2000Dataset
 from .aflw_lfpa_dataset import AFLWLFPADataset
 from .base_face_dataset import BaseFaceDataset
 from .image_sizes import read_image_sizes

@@ -5,8 +5,8 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from mmface3d.morphable import (check_convention, fit_to_params,
-                                load_fit_mat, roi_boxes_from_landmarks)
+from mmface3d.morphable import (check_convention, fit_to_params, load_fit_mat,
+                                roi_boxes_from_landmarks)
 from mmface3d.registry import DATASETS
 from mmface3d.structures import AFLW1998_EXCLUDED
 from .base_face_dataset import BaseFaceDataset, check_choice

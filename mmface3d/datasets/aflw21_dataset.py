@@ -3,9 +3,9 @@ from typing import List, Optional
 
 import numpy as np
 
+from mmface3d.morphable import bbox_of_visible
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset
-from mmface3d.morphable import bbox_of_visible
 
 PTS21_FILE = 'AFLW_GT_pts21.npy'
 PTS68_FILE = 'AFLW_GT_pts68.npy'

@@ -3,10 +3,10 @@ from typing import List, Optional
 
 import numpy as np
 
+from mmface3d.morphable import bbox_of_visible, roi_boxes_from_landmarks
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset
 from .landmark_io import load_landmark_file
-from mmface3d.morphable import bbox_of_visible, roi_boxes_from_landmarks
 
 NUM_POINTS = 34
 

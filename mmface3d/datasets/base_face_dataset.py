@@ -11,9 +11,10 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmface3d.utils import get_data_root, resolve_data_path
-from .landmark_io import load_landmark_file
 from .image_sizes import read_image_sizes
+from .landmark_io import load_landmark_file
 from .transforms.face_data_error import FaceDataError
+from .transforms.load_face_image import LoadFaceImage
 
 MISSING_INPUT_POLICIES = ('skip', 'keep')
 

@@ -3,10 +3,10 @@ from typing import List, Optional
 
 import numpy as np
 
+from mmface3d.morphable import aflw21_to_68, roi_boxes_from_landmarks
 from mmface3d.registry import DATASETS
 from .base_face_dataset import BaseFaceDataset, check_choice
 from .landmark_io import load_landmark_file
-from mmface3d.morphable import aflw21_to_68, roi_boxes_from_landmarks
 
 LAYOUTS = (68, 21)
 
@@ -28,7 +28,8 @@ class InTheWildDataset(BaseFaceDataset):
       every other row is 0 and marked not visible.
 
     A line with a name only (no face found) is skipped and counted in
-    :attr:`failed`; so are unreadable images (:attr:`skipped`). The crop box
+    :attr:`failed`; it and unreadable images are listed with the reason in
+    :attr:`skipped`. The crop box
     is the benchmark rule on the visible points.
 
     Each sample holds ``img_path``, ``img_id`` (entry in ``ann_file``),
@@ -75,6 +76,8 @@ class InTheWildDataset(BaseFaceDataset):
         """Read the landmark list into one dict per face."""
         parsed = load_landmark_file(self.ann_file, self.num_points)
         self.failed = list(parsed['failed'])
+        for name in self.failed:
+            self.skipped[name] = 'no landmarks (no face found)'
         if self.failed:
             self.warn(f'{self.ann_file}: {len(self.failed)} lines hold no '
                       f'landmarks (no face found) and are skipped: '

@@ -8,8 +8,7 @@ import torch
 from mmface3d.morphable import (check_convention, fit_to_params,
                                 roi_boxes_from_landmarks)
 from mmface3d.registry import DATASETS
-from .base_face_dataset import (BaseFaceDataset, check_choice,
-                                shape_matches)
+from .base_face_dataset import BaseFaceDataset, check_choice, shape_matches
 
 # key -> (dtype kind, shape after N); the cache written by
 # tools/dataset_converters/prepare_300wlp.py.

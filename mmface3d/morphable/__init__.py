@@ -24,9 +24,9 @@ from .pose import (camera_to_pose, compose_camera, decompose_camera,
 from .renderer import rasterize, render, shade_vertices, vertex_normals
 
 __all__ = [
-    'MorphableModel', 'get_morphable_model', 'affine_z_scale', 'box_affine', 'compose_affine',
-    'flip_affine', 'invert_affine', 'is_reflection', 'pixel_affine',
-    'transform_params', 'transform_points', 'ArrayUnpickler',
+    'MorphableModel', 'get_morphable_model', 'affine_z_scale', 'box_affine',
+    'compose_affine', 'flip_affine', 'invert_affine', 'is_reflection',
+    'pixel_affine', 'transform_params', 'transform_points', 'ArrayUnpickler',
     'load_array_pickle', 'load_param_stats', 'load_tddfa_arrays',
     'load_tddfa_v2_arrays', 'CONVENTIONS', 'NUM_POSE', 'check_convention',
     'convert_convention', 'flip_offsets', 'pixel_origin', 'bbox_of_visible',

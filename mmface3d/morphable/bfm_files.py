@@ -17,10 +17,10 @@ import scipy.io as sio
 # The globals numpy needs to rebuild arrays, dtypes and scalars (numpy 1.x
 # wrote ``numpy.core``, numpy 2 writes ``numpy._core``).
 ALLOWED_GLOBALS = frozenset(
-    (module, name) for module in ('numpy.core.multiarray',
-                                  'numpy._core.multiarray')
-    for name in ('_reconstruct', 'scalar')) | {('numpy', 'ndarray'),
-                                                ('numpy', 'dtype')}
+    [(module, name)
+     for module in ('numpy.core.multiarray', 'numpy._core.multiarray')
+     for name in ('_reconstruct', 'scalar')] + [('numpy', 'ndarray'),
+                                                ('numpy', 'dtype')])
 
 # Files of the 3DDFA "train.configs" layout, all in one directory.
 TDDFA_FILES = {
@@ -32,6 +32,11 @@ TDDFA_FILES = {
     'tri': 'tri.mat',
 }
 TDDFA_V2_KEYS = ('u', 'w_shp', 'w_exp', 'keypoints', 'tri')
+
+
+class _RefusedGlobal(pickle.UnpicklingError):
+    """A global refused by :class:`ArrayUnpickler` (told apart from the
+    errors of a truncated or foreign file)."""
 
 
 class ArrayUnpickler(pickle.Unpickler):
@@ -48,7 +53,7 @@ class ArrayUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in ALLOWED_GLOBALS:
-            raise pickle.UnpicklingError(
+            raise _RefusedGlobal(
                 f'{self.path}: refused to unpickle the global '
                 f'`{module}.{name}`; mmface3d reads BFM and whitening pickles '
                 'that hold only numpy arrays and plain containers. Replace '
@@ -67,7 +72,7 @@ def load_array_pickle(path: Path) -> Dict[str, Any]:
     data = Path(path).read_bytes()
     try:
         obj = ArrayUnpickler(io.BytesIO(data), path).load()
-    except pickle.UnpicklingError:
+    except _RefusedGlobal:
         raise
     except Exception as err:  # truncated or foreign files raise many types
         raise ValueError(f'{path}: not a readable pickle ({type(err).__name__}'

@@ -19,7 +19,6 @@ from typing import Tuple, Union
 import numpy as np
 from torch import Tensor
 
-
 AFLW21_NAMES = ('left_brow_left', 'left_brow_center', 'left_brow_right',
                 'right_brow_left', 'right_brow_center', 'right_brow_right',
                 'left_eye_left', 'left_eye_center', 'left_eye_right',

@@ -4,7 +4,6 @@ The pose of a mirrored face is exact; its shape and expression are re-fitted
 by least squares to the mirrored mesh, with a projection precomputed once
 per morphable model (:func:`get_face_mirror` caches it).
 """
-import inspect
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -13,11 +12,11 @@ import scipy.io as sio
 import torch
 from torch import Tensor
 
-from mmface3d.utils.data_root import get_data_root, resolve_data_path
+from mmface3d.utils.data_root import resolve_data_path
 from .affine import (compose_affine, flip_affine, invert_affine,
                      transform_params)
 from .conventions import NUM_POSE
-from .morphable_model import MorphableModel
+from .morphable_model import MorphableModel, get_morphable_model
 
 
 def load_symlist(path: Path,
@@ -168,7 +167,7 @@ class FaceMirror:
         return torch.cat([camera.reshape(batch, NUM_POSE), shape], 1)
 
 
-_MIRRORS: Dict[Tuple[str, ...], FaceMirror] = {}
+_MIRRORS: Dict[Tuple[int, str, str], FaceMirror] = {}
 
 
 def get_face_mirror(model_cfg: dict,
@@ -190,24 +189,15 @@ def get_face_mirror(model_cfg: dict,
     Returns:
         FaceMirror: The cached mirror.
     """
-    cfg = {k: v for k, v in model_cfg.items() if k != 'type'}
-    cfg['param_stats'] = None
-    cfg.setdefault('data_root', data_root)
-    # key on every argument, so spelling out a default shares the cache entry
-    try:
-        bound = inspect.signature(MorphableModel).bind(**cfg)
-    except TypeError as err:
-        raise TypeError(f'morphable_model {model_cfg}: {err}') from err
-    bound.apply_defaults()
-    cfg = dict(bound.arguments)
+    model = get_morphable_model(dict(model_cfg, param_stats=None), data_root)
     symlist_path = resolve_data_path(symlist, data_root)
     ids_path = None if vertex_ids is None else resolve_data_path(
         vertex_ids, data_root)
-    key = (repr(sorted(cfg.items())), str(symlist_path), str(ids_path),
-           str(get_data_root(cfg['data_root'])))
+    # the models are cached for the process, so their ids are stable keys
+    key = (id(model), str(symlist_path), str(ids_path))
     if key not in _MIRRORS:
         ids = None if ids_path is None else np.load(ids_path)
-        _MIRRORS[key] = FaceMirror(MorphableModel(**cfg), symlist_path, ids)
+        _MIRRORS[key] = FaceMirror(model, symlist_path, ids)
     return _MIRRORS[key]
 
 

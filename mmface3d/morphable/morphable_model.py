@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from mmface3d.registry import MODELS
-from mmface3d.utils.data_root import resolve_data_path
+from mmface3d.utils.data_root import get_data_root, resolve_data_path
 from .affine import (invert_affine, is_reflection, transform_params,
                      transform_points)
 from .bfm_files import BFM_LOADERS, load_param_stats
@@ -16,6 +16,7 @@ from .landmark_layouts import FLIP_INDICES_68
 from .pose import camera_to_pose
 
 NUM_LANDMARKS = 68
+
 
 @MODELS.register_module()
 class MorphableModel(nn.Module):
@@ -299,7 +300,8 @@ class MorphableModel(nn.Module):
         image, in the 68-point order of the image's face (re-ordered where
         the face is a mirror image, see :meth:`image_params`)."""
         image, mirrored = self.image_params(params, crop_affine)
-        points = self.normalize_image_depth(self.landmarks(image)).transpose(1, 2)
+        points = self.normalize_image_depth(self.landmarks(image)).transpose(
+            1, 2)
         flipped = points[:, torch.from_numpy(FLIP_INDICES_68).to(
             points.device)]
         return torch.where(mirrored[:, None, None], flipped, points)
@@ -358,7 +360,8 @@ def get_morphable_model(cfg: dict,
         MorphableModel: The shared model, on the CPU (do not modify it).
     """
     args = {k: v for k, v in cfg.items() if k != 'type'}
-    args.setdefault('data_root', data_root)
+    # key on the resolved root: $MMFACE3D_DATA may change within a process
+    args['data_root'] = str(get_data_root(args.get('data_root', data_root)))
     key = repr(sorted(args.items()))
     if key not in _MODELS:
         try:

@@ -1,8 +1,7 @@
 from .benchmark import median_time
 from .cli import add_common_args, apply_common_args
 from .data_root import DATA_ENV, get_data_root, resolve_data_path
-from .download import (ChecksumError, DownloadError, download_file,
-                       file_sha256)
+from .download import ChecksumError, DownloadError, download_file, file_sha256
 from .mesh_io import save_obj, save_ply
 
 __all__ = [

@@ -32,6 +32,12 @@ def test_crops(aflw):
     points = stack(dataset, 'gt_landmarks_2d')
     np.testing.assert_allclose(points[visible], expected[visible], rtol=1e-5)
     assert (points[~visible] == 0).all()
+    # the benchmark ground truth: the listed crops' pixels, and the mask
+    gt_img = stack(dataset, 'gt_landmarks_img')
+    np.testing.assert_allclose(gt_img[visible], expected[visible], rtol=1e-5)
+    assert (gt_img[~visible] == 0).all()
+    np.testing.assert_array_equal(
+        stack(dataset, 'gt_landmarks_img_visible'), visible)
     np.testing.assert_array_equal(
         stack(dataset, 'roi_box'), np.tile([0, 0, 120, 120], (NUM, 1)))
     pts68 = aflw['arrays']['AFLW_GT_pts68.npy'][:, :2].transpose(0, 2, 1)
@@ -55,6 +61,8 @@ def test_original_images_without_pts68(aflw):
     visible = ~(pts21 == -1).all(2)
     np.testing.assert_allclose(
         stack(dataset, 'gt_landmarks_2d')[visible], pts21[visible])
+    np.testing.assert_allclose(
+        stack(dataset, 'gt_landmarks_img')[visible], pts21[visible])
     np.testing.assert_array_equal(stack(dataset, 'roi_box'), aflw['boxes'])
     vis0 = pts21[0][visible[0]]
     np.testing.assert_allclose(
@@ -69,4 +77,16 @@ def test_bad_arrays(aflw):
         AFLW21Dataset(data_root=str(aflw['root']))
     (aflw['root'] / 'aflw/annotations/AFLW_GT_pts21.npy').unlink()
     with pytest.raises(FileNotFoundError, match='AFLW_GT_pts21'):
+        AFLW21Dataset(data_root=str(aflw['root']))
+
+
+def test_every_image_unreadable(aflw):
+    """No readable crop at all: a ValueError naming the list and the reason,
+    not mmengine's 'need at least one array to concatenate'."""
+    for name in aflw['names']:
+        (aflw['root'] / 'aflw/AFLW_GT_crop' / name).unlink()
+    (aflw['root'] / 'aflw/AFLW_GT_crop' / aflw['names'][0]).write_bytes(
+        b'\xff\xd8 truncated')
+    with pytest.raises(ValueError, match=r'AFLW21Dataset: no usable sample in'
+                       rf' .*AFLW_GT_crop\.list.*{NUM} x unreadable image'):
         AFLW21Dataset(data_root=str(aflw['root']))

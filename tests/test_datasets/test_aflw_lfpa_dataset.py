@@ -48,6 +48,10 @@ def test_samples(lfpa):
     np.testing.assert_allclose(
         points[visible], lfpa['pts'][lfpa['visible']], atol=1e-3)
     assert (points[~visible] == 0).all()
+    # the benchmark ground truth: the same image-pixel points and mask
+    np.testing.assert_array_equal(stack(dataset, 'gt_landmarks_img'), points)
+    np.testing.assert_array_equal(
+        stack(dataset, 'gt_landmarks_img_visible'), lfpa['visible'])
     # the normaliser box is the bbox of the visible points only
     bbox = stack(dataset, 'gt_bbox')
     vis0 = lfpa['pts'][0][lfpa['visible'][0]]

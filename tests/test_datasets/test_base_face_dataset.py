@@ -1,11 +1,13 @@
 """The bad-sample policy: log, count, replace in training; raise in test."""
+import cv2
 import numpy as np
 import pytest
 import torch
 
 from mmface3d.datasets import InTheWildDataset, format_landmark_line
 from mmface3d.datasets.transforms import LoadFaceImage
-from mmface3d.datasets.transforms.face_data_error import FaceDataError, FaceImageError
+from mmface3d.datasets.transforms.face_data_error import (FaceDataError,
+                                                          FaceImageError)
 
 
 @pytest.fixture
@@ -75,3 +77,16 @@ def test_gives_up_after_max_refetch(wild):
     with pytest.raises(Exception, match='Cannot find valid image after 3'):
         dataset[0]
     assert 0 in dataset.bad_samples
+
+
+def test_original_image_reads_the_file(wild):
+    """What the visualization hook draws on: the sample's file as BGR uint8,
+    whatever the pipeline does to the sample."""
+    dataset = InTheWildDataset(**wild, pipeline=[poison])
+    info = dataset.get_data_info(1)
+    image = dataset.original_image(info['img_id'], info['img_path'])
+    assert image.dtype == np.uint8 and image.shape == (450, 450, 3)
+    np.testing.assert_array_equal(image, cv2.imread(info['img_path']))
+    broken = dataset.get_data_info(2)
+    with pytest.raises(FaceImageError, match='truncated JPEG'):
+        dataset.original_image(broken['img_id'], broken['img_path'])

@@ -42,11 +42,15 @@ def test_68_point_list(tmp_path, aflw):
         ann_file=str(path), data_prefix=dict(img_path=str(aflw['img_dir'])))
     assert len(dataset) == 6
     assert dataset.failed == ['image_without_face.jpg']
-    assert dataset.skipped == {'missing.jpg': 'unreadable image'}
+    assert dataset.skipped == {
+        'image_without_face.jpg': 'no landmarks (no face found)',
+        'missing.jpg': 'unreadable image'
+    }
     assert dataset.metainfo['has_2d'] and not dataset.metainfo['has_3d']
     info = dataset.get_data_info(0)
     assert info['img_path'] == str(aflw['img_dir'] / aflw['names'][0])
-    assert not info['has_3d'] and info['has_2d'] and 'gt_params' not in info
+    assert not info['has_3d'] and info['has_2d']
+    assert 'gt_params_img' not in info
     np.testing.assert_allclose(
         stack(dataset, 'landmarks_2d_input'), aflw['pts68'][:6], atol=1e-3)
     assert stack(dataset, 'landmarks_2d_input_visible').all()
@@ -105,3 +109,24 @@ def test_few_visible_points_and_bad_lines(tmp_path, aflw):
         InTheWildDataset(ann_file=str(path))
     with pytest.raises(ValueError, match='num_points must be'):
         InTheWildDataset(ann_file=str(path), num_points=30)
+
+
+def test_no_usable_sample_is_a_clear_error(tmp_path, aflw):
+    """A list of failed detections only, or of images that cannot be read,
+    is refused naming the list and why every line was left out (not
+    mmengine's 'need at least one array to concatenate')."""
+    path = tmp_path / 'failed.txt'
+    path.write_text('1081\nno_face.jpg\n')
+    with pytest.raises(ValueError, match=r'no usable sample in .*failed\.txt'
+                       r'.*2 x no landmarks'):
+        InTheWildDataset(ann_file=str(path))
+
+    path = tmp_path / 'unreadable.txt'
+    write_list(path, aflw['names'][:3], aflw['pts68'][:3])
+    empty = tmp_path / 'images'
+    empty.mkdir()
+    (empty / aflw['names'][0]).write_bytes(b'not an image')
+    with pytest.raises(ValueError, match=r'no usable sample in '
+                       r'.*unreadable\.txt.*3 x unreadable image'):
+        InTheWildDataset(ann_file=str(path),
+                         data_prefix=dict(img_path=str(empty)))

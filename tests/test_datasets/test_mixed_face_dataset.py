@@ -32,9 +32,10 @@ def test_members_from_configs(data_root, tmp_path):
             ]))
     assert isinstance(dataset, MixedFaceDataset) and len(dataset) == 7
     np.testing.assert_array_equal(dataset.flag_3d, [True] * 4 + [False] * 3)
-    assert 'gt_params' in dataset[0] and dataset[0]['has_3d']
+    assert 'gt_params_img' in dataset[0] and dataset[0]['has_3d']
+    assert dataset[0]['params_convention'] == 'v1'
     assert dataset[5]['img_path'].endswith(names[1])
-    assert not dataset[5]['has_3d'] and 'gt_params' not in dataset[5]
+    assert not dataset[5]['has_3d'] and 'gt_params_img' not in dataset[5]
 
 
 def test_per_sample_kind_and_lazy_init():

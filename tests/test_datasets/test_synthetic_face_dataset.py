@@ -8,8 +8,8 @@ from scipy.ndimage import binary_dilation, binary_fill_holes
 
 from mmface3d.datasets.synthetic_face_dataset import SyntheticFaceDataset
 from mmface3d.morphable import MorphableModel
-from mmface3d.registry import DATASETS
 from mmface3d.morphable.renderer import render
+from mmface3d.registry import DATASETS
 
 NOSE_TIP = 30
 
@@ -43,15 +43,17 @@ def test_fields_3d(dataset_3d):
     assert sample['ori_shape'] == (120, 120)
     np.testing.assert_array_equal(sample['roi_box'], [0, 0, 120, 120])
     shapes = dict(
-        gt_params=(62, ),
+        gt_params_img=(62, ),
         gt_landmarks_2d=(68, 2),
         gt_landmarks_3d=(68, 3),
+        gt_landmarks_img=(68, 3),
         landmarks_2d_input=(68, 2))
     for key, shape in shapes.items():
         assert sample[key].shape == shape, key
         assert sample[key].dtype == np.float32, key
         assert np.isfinite(sample[key]).all(), key
     assert sample['has_3d'] and sample['has_2d']
+    assert sample['params_convention'] == 'v1' and 'gt_params' not in sample
     assert -90 <= sample['yaw'] <= 90
     # The 3D split's detector points are the exact 2D landmarks.
     np.testing.assert_array_equal(sample['landmarks_2d_input'],
@@ -62,7 +64,8 @@ def test_fields_2d(dataset_2d, bfm):
     assert dataset_2d.metainfo['has_3d'] is False
     sample = dataset_2d[3]
     assert sample['img_path'] == 'synthetic://2d/000003'
-    for key in ('gt_params', 'gt_landmarks_2d', 'gt_landmarks_3d', 'yaw'):
+    for key in ('gt_params', 'gt_params_img', 'gt_landmarks_2d',
+                'gt_landmarks_3d', 'gt_landmarks_img', 'yaw'):
         assert key not in sample
     assert not sample['has_3d'] and sample['has_2d']
     points = sample['landmarks_2d_input']
@@ -79,26 +82,31 @@ def test_deterministic_per_index_and_seed(dataset_3d, data_root):
         split='3d', length=50, seed=7, data_root=str(data_root), pipeline=[])
     first, second = dataset_3d[5], again[5]
     np.testing.assert_array_equal(first['img'], second['img'])
-    np.testing.assert_array_equal(first['gt_params'], second['gt_params'])
+    np.testing.assert_array_equal(first['gt_params_img'],
+                                  second['gt_params_img'])
     # The same index renders the same whatever was drawn before it.
     again[9]
     np.testing.assert_array_equal(again[5]['img'], first['img'])
 
     other_seed = SyntheticFaceDataset(
         split='3d', length=50, seed=8, data_root=str(data_root), pipeline=[])
-    assert not np.array_equal(other_seed[5]['gt_params'],
-                              first['gt_params'])
+    assert not np.array_equal(other_seed[5]['gt_params_img'],
+                              first['gt_params_img'])
     assert np.abs(other_seed[5]['img'].astype(int) -
                   first['img'].astype(int)).mean() > 5
-    assert not np.array_equal(dataset_3d[6]['gt_params'], first['gt_params'])
+    assert not np.array_equal(dataset_3d[6]['gt_params_img'],
+                              first['gt_params_img'])
 
 
 def test_ground_truth_matches_params(dataset_3d, bfm):
     sample = dataset_3d[11]
-    params = torch.from_numpy(sample['gt_params'])[None]
+    params = torch.from_numpy(sample['gt_params_img'])[None]
     landmarks = bfm.landmarks(params)[0].T.numpy()
     np.testing.assert_allclose(sample['gt_landmarks_3d'], landmarks,
                                atol=1e-3)
+    # the image is the crop: benchmark and pipeline landmarks agree
+    np.testing.assert_array_equal(sample['gt_landmarks_img'],
+                                  sample['gt_landmarks_3d'])
     np.testing.assert_array_equal(sample['gt_landmarks_2d'],
                                   sample['gt_landmarks_3d'][:, :2])
     assert sample['yaw'] == pytest.approx(float(bfm.pose(params)[0, 0]),
@@ -176,10 +184,11 @@ def test_cache_round_trip(data_root, tmp_path):
     read = SyntheticFaceDataset(**kwargs)
     sample = read.get_data_info(2)
     assert read._face_model is None  # served from the cache, not rendered
-    for key in ('img', 'gt_params', 'gt_landmarks_3d', 'landmarks_2d_input',
-                'roi_box'):
+    for key in ('img', 'gt_params_img', 'gt_landmarks_3d', 'gt_landmarks_img',
+                'landmarks_2d_input', 'roi_box'):
         np.testing.assert_array_equal(sample[key], written[key])
     assert sample['has_3d'] is True and sample['yaw'] == written['yaw']
+    assert sample['params_convention'] == 'v1'
     assert sample['img_path'] == written['img_path']
     # Other sampling settings use another cache folder.
     SyntheticFaceDataset(**kwargs, landmark_noise=1.0)[2]
@@ -204,8 +213,14 @@ def test_pipeline_and_registry(data_root):
     packed = dataset[1]
     assert packed['inputs'].shape == (4, 120, 120)
     sample = packed['data_samples']
-    # The crop of roi_box [0, 0, 120, 120] is the image itself.
-    np.testing.assert_allclose(sample.gt_params.numpy(), raw['gt_params'])
+    # The crop of roi_box [0, 0, 120, 120] is the image itself: the crop
+    # params are the image params.
+    np.testing.assert_allclose(
+        sample.gt_params.numpy(), raw['gt_params_img'], rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(sample.gt_params_img.numpy(),
+                                  raw['gt_params_img'])
+    np.testing.assert_array_equal(sample.crop_affine,
+                                  [[1, 0, 0], [0, 1, 0]])
     np.testing.assert_allclose(sample.gt_landmarks_2d.numpy(),
                                raw['gt_landmarks_2d'])
     np.testing.assert_allclose(
@@ -223,3 +238,22 @@ def test_lazy_and_invalid_arguments(data_root):
         SyntheticFaceDataset(split='wild')
     with pytest.raises(ValueError, match='convention'):
         SyntheticFaceDataset(convention='v3')
+    with pytest.raises(ValueError, match='length must be >= 1.*got 0'):
+        SyntheticFaceDataset(length=0)
+
+
+def test_original_image_is_the_rendered_image(dataset_3d, data_root,
+                                              tmp_path):
+    """What the visualization hook draws on: the same pixels as the
+    sample, rendered again (or read from the cache)."""
+    for index in (0, 17):
+        sample = dataset_3d[index]
+        again = dataset_3d.original_image(index, sample['img_path'])
+        assert again.dtype == np.uint8 and again.shape == (120, 120, 3)
+        np.testing.assert_array_equal(again, sample['img'])
+    cached = SyntheticFaceDataset(
+        split='2d', length=3, seed=4, data_root=str(data_root),
+        cache_dir=str(tmp_path), pipeline=[])
+    first = cached[2]['img']
+    np.testing.assert_array_equal(
+        cached.original_image(2, 'synthetic://2d/000002'), first)

@@ -73,21 +73,30 @@ def test_samples(cache, data_root):
 
 def test_params(cache):
     dataset = W300LPDataset(data_root=str(cache['root']))
-    params = stack(dataset, 'gt_params')
+    params = stack(dataset, 'gt_params_img')
     assert params.shape == (len(NAMES), 62) and params.dtype == np.float32
-    # the same conversion as AFLW2000Dataset for the same fits and boxes
+    assert {dataset.get_data_info(i)['params_convention']
+            for i in range(len(NAMES))} == {'v1'}
+    assert 'gt_params' not in dataset.get_data_info(0)
+    # the same conversion as AFLW2000Dataset for the same fits
     reference = AFLW2000Dataset(with_params=True, indices=len(NAMES))
     np.testing.assert_allclose(
-        params, stack(reference, 'gt_params'), rtol=1e-5, atol=1e-5)
-    # and they reproduce the landmarks (truncated 40 + 10 model, ~1 % NME)
+        params, stack(reference, 'gt_params_img'), rtol=1e-5, atol=1e-5)
+    # and they project onto the landmarks in the image (truncated 40 + 10
+    # model, ~1 % NME)
     model = MorphableModel()
-    pred = model.crop_to_image(
-        model.landmarks(torch.from_numpy(params)),
-        torch.from_numpy(stack(dataset, 'roi_box')))[:, :2].transpose(1, 2)
+    pred = model.landmarks(torch.from_numpy(params))[:, :2].transpose(1, 2)
     gt = cache['arrays']['pts_3d']
     size = np.sqrt(np.prod(gt.max(1) - gt.min(1), axis=1))
     nme = np.linalg.norm(pred.numpy() - gt, axis=2).mean(1) / size
     assert nme.mean() < 0.012
+    v2 = W300LPDataset(data_root=str(cache['root']), convention='v2')
+    assert v2.get_data_info(0)['params_convention'] == 'v2'
+    np.testing.assert_allclose(
+        stack(v2, 'gt_params_img'),
+        stack(AFLW2000Dataset(with_params=True, convention='v2',
+                              indices=len(NAMES)), 'gt_params_img'),
+        rtol=1e-5, atol=1e-5)
 
 
 def test_options(cache):

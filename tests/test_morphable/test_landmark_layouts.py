@@ -1,12 +1,10 @@
 """The 68-point index tables: mirror permutation and the 18 FLM points."""
 import numpy as np
+import pytest
 import torch
 
-import pytest
-
-from mmface3d.morphable import (AFLW21_TO_68, FLIP_INDICES_21,
-                                FLIP_INDICES_68, FLM_WEIGHTS, aflw21_to_68,
-                                select_flm_points)
+from mmface3d.morphable import (AFLW21_TO_68, FLIP_INDICES_21, FLIP_INDICES_68,
+                                FLM_WEIGHTS, aflw21_to_68, select_flm_points)
 
 # The 18 FLM points as (row a, row b) of the 68-point layout; a point is the
 # midpoint of its two rows (REFERENCE.md section 4).

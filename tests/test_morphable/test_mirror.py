@@ -5,10 +5,8 @@ import pytest
 import scipy.io as sio
 import torch
 
-from mmface3d.morphable.mirror import (get_face_mirror,
-                                                      load_symlist)
-from mmface3d.morphable.landmark_layouts import FLIP_INDICES_68
-from mmface3d.morphable import MorphableModel
+from mmface3d.morphable import (FLIP_INDICES_68, MorphableModel,
+                                get_face_mirror, load_symlist)
 
 WIDTH = torch.tensor(120.0, dtype=torch.float64)
 

@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.morphable import (benchmark_roi_box, camera_to_pose,
-                                       compose_camera, decompose_camera,
-                                       euler_to_rotation, fit_to_params,
-                                       load_fit_mat, pose_to_camera,
-                                       rotation_to_euler)
+from mmface3d.morphable import (camera_to_pose, compose_camera,
+                                decompose_camera, euler_to_rotation,
+                                fit_to_params, load_fit_mat, pose_to_camera,
+                                rotation_to_euler)
 
 ANN = 'aflw2000_3d/annotations'
 
@@ -22,7 +21,7 @@ def cameras(data_root):
     exp = torch.from_numpy(np.stack([f['exp_para'] for f in fits]))
     roi = torch.from_numpy(
         np.load(data_root / ANN / 'AFLW2000-3D_crop.roi_box.npy')).double()
-    params = fit_to_params(pose_para, shape, exp, roi, 450.0)
+    params = fit_to_params(pose_para, shape, exp, 450.0, roi_box=roi)
     return pose_para, params[:, :12].reshape(-1, 3, 4)
 
 

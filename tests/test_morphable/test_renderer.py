@@ -5,8 +5,8 @@ import pytest
 import torch
 from scipy.ndimage import binary_fill_holes
 
-from mmface3d.morphable.renderer import (rasterize, render,
-                                             shade_vertices, vertex_normals)
+from mmface3d.morphable.renderer import (rasterize, render, shade_vertices,
+                                         vertex_normals)
 
 QUAD_TRI = torch.tensor([[0, 1, 2], [0, 2, 3]])
 

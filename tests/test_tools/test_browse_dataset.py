@@ -1,29 +1,15 @@
 """tools/misc/browse_dataset.py: drawing, index resolution and a grid of the
 synthetic set built from its config."""
-import importlib.util
-from pathlib import Path
-
 import cv2
 import numpy as np
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-REPO = Path(__file__).resolve().parents[2]
-TOOL = REPO / 'tools' / 'misc' / 'browse_dataset.py'
-CONFIG = REPO / 'configs' / '_base_' / 'datasets' / 'synthetic_faces.py'
+TOOL = 'misc/browse_dataset.py'
+CONFIG = 'configs/_base_/datasets/synthetic_faces.py'
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('browse_dataset', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
-
-
-def test_draw_sample_places_points():
+def test_draw_sample_places_points(tool):
     """1-based landmark (4, 6) is pixel (row 5, col 3): centre (10, 16) of
     the 3x tile; the map's +1 pixel (2, 7) is outlined at rows 6..8,
     cols 21..23."""
@@ -45,7 +31,7 @@ def test_draw_sample_places_points():
     assert tuple(tile[16, 25]) == (0, 0, 0)
 
 
-def test_detector_points_drawn_when_different():
+def test_detector_points_drawn_when_different(tool):
     gt = np.full((68, 2), 5.0, np.float32)
     detected = gt.copy()
     detected[0] = (2.0, 2.0)
@@ -60,19 +46,19 @@ def test_detector_points_drawn_when_different():
     assert tuple(tile[5, 5]) == tool.GT_COLOR
 
 
-def test_make_grid():
+def test_make_grid(tool):
     tiles = [np.full((4, 6, 3), i, np.uint8) for i in range(5)]
     grid = tool.make_grid(tiles)
     assert grid.shape == (8, 18, 3)
     assert grid[4, 6, 0] == 4 and grid[7, 17, 0] == 0
 
 
-def test_grid_of_synthetic_config(data_root, tmp_path):
+def test_grid_of_synthetic_config(tool, repo_root, data_root, tmp_path):
     """Two faces of each split; the tiles show the uint8 crop (the
     normalisation is skipped) with the ground-truth landmarks on it."""
     out = tmp_path / 'grid.png'
     tool.main([
-        str(CONFIG), '--n', '4', '--out',
+        str(repo_root / CONFIG), '--n', '4', '--out',
         str(out), '--cfg-options',
         'train_dataloader.dataset.datasets.0.length=2',
         'train_dataloader.dataset.datasets.1.length=2'
@@ -82,7 +68,7 @@ def test_grid_of_synthetic_config(data_root, tmp_path):
 
     init_default_scope('mmface3d')
     from mmface3d.registry import DATASETS
-    cfg = Config.fromfile(CONFIG)
+    cfg = Config.fromfile(repo_root / CONFIG)
     cfg.train_dataloader.dataset.datasets[0].length = 2
     dataset = DATASETS.build(cfg.train_dataloader.dataset.datasets[0])
     assert tool.leaf_sample(

@@ -1,7 +1,6 @@
 """tools/dataset_converters: prepare_300wlp.py on a 300W-LP-layout folder
 (real AFLW2000-3D images and fits as stand-ins) through to W300LPDataset,
 and detect_landmarks.py with FAN's network stubbed."""
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -15,18 +14,15 @@ import torch
 from mmface3d.datasets import InTheWildDataset, W300LPDataset
 from mmface3d.morphable import MorphableModel
 
-TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters'
+
+@pytest.fixture(scope='module')
+def prepare_300wlp(load_tool):
+    return load_tool('dataset_converters/prepare_300wlp.py')
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-prepare_300wlp = load_tool('prepare_300wlp')
-detect_landmarks = load_tool('detect_landmarks')
+@pytest.fixture(scope='module')
+def detect_landmarks(load_tool):
+    return load_tool('dataset_converters/detect_landmarks.py')
 
 
 @pytest.fixture(scope='module')
@@ -74,7 +70,7 @@ def w300lp(tmp_path, aflw):
     return root
 
 
-def test_prepare_300wlp(w300lp, aflw):
+def test_prepare_300wlp(prepare_300wlp, w300lp, aflw):
     out = w300lp / prepare_300wlp.CACHE_NAME
     num, skipped = prepare_300wlp.prepare(w300lp, out, progress=False)
     assert num == 4
@@ -112,7 +108,7 @@ def test_prepare_300wlp(w300lp, aflw):
         np.testing.assert_allclose(cache['pts_3d'][3], aflw['pts68'][3, :2].T)
 
 
-def test_cache_feeds_the_dataset(w300lp, aflw):
+def test_cache_feeds_the_dataset(prepare_300wlp, w300lp, aflw):
     prepare_300wlp.prepare(
         w300lp, w300lp / prepare_300wlp.CACHE_NAME, progress=False)
     dataset = W300LPDataset(data_root=str(w300lp.parent))
@@ -121,17 +117,17 @@ def test_cache_feeds_the_dataset(w300lp, aflw):
     assert infos[3]['img_path'] == str(w300lp / 'AFW_Flip/AFW_0.jpg')
     boxes = np.stack([i['roi_box'] for i in infos])
     np.testing.assert_array_equal(boxes, aflw['boxes'][:4])
-    params = torch.from_numpy(np.stack([i['gt_params'] for i in infos]))
-    model = MorphableModel()
-    pred = model.crop_to_image(
-        model.landmarks(params), torch.from_numpy(boxes))[:, :2]
+    # image-frame params: the model projects them onto the image's pixels
+    assert {i['params_convention'] for i in infos} == {'v1'}
+    params = torch.from_numpy(np.stack([i['gt_params_img'] for i in infos]))
+    pred = MorphableModel().landmarks(params)[:, :2]
     gt = aflw['pts68'][:4, :2]
     size = np.sqrt(np.prod(gt.max(2) - gt.min(2), axis=1))
     nme = np.linalg.norm(pred.numpy() - gt, axis=1).mean(1) / size
     assert nme.mean() < 0.012
 
 
-def test_prepare_300wlp_cli(w300lp, tmp_path, capsys):
+def test_prepare_300wlp_cli(prepare_300wlp, w300lp, tmp_path, capsys):
     out = tmp_path / 'afw.npz'
     assert prepare_300wlp.main(
         [str(w300lp), '--subsets', 'AFW', '--out',
@@ -196,7 +192,7 @@ def images(tmp_path, aflw, monkeypatch):
     return dict(dir=img_dir, gt=gt)
 
 
-def test_detect_landmarks(images, tmp_path, capsys):
+def test_detect_landmarks(detect_landmarks, images, tmp_path, capsys):
     out = tmp_path / 'out/landmarks.txt'
     assert detect_landmarks.main(
         [str(images['dir']), str(out), '--no-progress']) == 0
@@ -220,7 +216,7 @@ def test_detect_landmarks(images, tmp_path, capsys):
         np.testing.assert_allclose(by_name[name], images['gt'][k], atol=1e-3)
 
 
-def test_detect_landmarks_resumes(images, tmp_path):
+def test_detect_landmarks_resumes(detect_landmarks, images, tmp_path):
     out = tmp_path / 'landmarks.txt'
     aligner = face_alignment.FaceAlignment(None)
     (images['dir'] / 'd.jpg').rename(tmp_path / 'd.jpg')

@@ -1,27 +1,13 @@
 """tools/misc/download_bfm.py against a file:// mirror of a few small real
 BFM files (copied from the shared data into tmp_path)."""
 import hashlib
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-TOOL = REPO / 'tools' / 'misc' / 'download_bfm.py'
+TOOL = 'misc/download_bfm.py'
 SMALL = ('keypoints_sim.npy', 'param_whitening.pkl',
          'param_mean_std_62d_120x120.pkl')
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('download_bfm', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
 
 
 def _sha(path):
@@ -38,11 +24,13 @@ def mirror(tmp_path, data_root):
     return folder
 
 
-def _run(*args):
-    return tool.main([str(a) for a in args])
+@pytest.fixture
+def run(tool):
+    """The tool's ``main`` on a command line of paths and strings."""
+    return lambda *args: tool.main([str(a) for a in args])
 
 
-def test_manifest_covers_the_shared_data(data_root):
+def test_manifest_covers_the_shared_data(tool, data_root):
     names = sorted(p.name for p in (data_root / 'bfm').iterdir())
     assert sorted(tool.FILES) == names
     for name, entry in tool.FILES.items():
@@ -52,10 +40,11 @@ def test_manifest_covers_the_shared_data(data_root):
         assert entry.url is not None or entry.source
 
 
-def test_download_from_file_url(mirror, tmp_path, data_root, capsys):
+def test_download_from_file_url(tool, run, mirror, tmp_path, data_root,
+                                capsys):
     out = tmp_path / 'out'
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                *SMALL) == tool.EXIT_OK
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               *SMALL) == tool.EXIT_OK
     assert sorted(p.name for p in out.iterdir()) == sorted(SMALL)
     for name in SMALL:
         assert _sha(out / name) == _sha(data_root / 'bfm' / name)
@@ -63,13 +52,14 @@ def test_download_from_file_url(mirror, tmp_path, data_root, capsys):
     assert capsys.readouterr().out.count('Basel Face Model') == 1
 
 
-def test_corrupted_copy_fails_and_leaves_nothing(mirror, tmp_path, capsys):
+def test_corrupted_copy_fails_and_leaves_nothing(tool, run, mirror, tmp_path,
+                                                 capsys):
     data = bytearray((mirror / 'param_whitening.pkl').read_bytes())
     data[-10] ^= 0xFF
     (mirror / 'param_whitening.pkl').write_bytes(bytes(data))
     out = tmp_path / 'out'
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                'param_whitening.pkl') == tool.EXIT_CHECKSUM
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               'param_whitening.pkl') == tool.EXIT_CHECKSUM
     assert list(out.iterdir()) == []
     err = capsys.readouterr().err
     expected = tool.FILES['param_whitening.pkl'].sha256[0]
@@ -77,73 +67,69 @@ def test_corrupted_copy_fails_and_leaves_nothing(mirror, tmp_path, capsys):
     assert expected in err and hashlib.sha256(data).hexdigest() in err
 
 
-def test_install_from_local_dir(mirror, tmp_path, data_root):
+def test_install_from_local_dir(tool, run, mirror, tmp_path, data_root):
     out = tmp_path / 'out'
-    assert _run('--out', out, '--from', mirror, '--files',
-                *SMALL) == tool.EXIT_OK
+    assert run('--out', out, '--from', mirror, '--files',
+               *SMALL) == tool.EXIT_OK
     for name in SMALL:
         assert _sha(out / name) == _sha(data_root / 'bfm' / name)
 
 
-def test_rerun_skips_verified_files(mirror, tmp_path, capsys):
+def test_rerun_skips_verified_files(tool, run, mirror, tmp_path, capsys):
     out = tmp_path / 'out'
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                *SMALL) == tool.EXIT_OK
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               *SMALL) == tool.EXIT_OK
     capsys.readouterr()
     # With the mirror gone, a second run can only succeed by skipping.
     for path in mirror.iterdir():
         path.unlink()
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                *SMALL) == tool.EXIT_OK
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               *SMALL) == tool.EXIT_OK
     assert capsys.readouterr().out.count('already present') == len(SMALL)
     # --force fetches again, so now it fails on the missing source.
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                SMALL[0], '--force') == tool.EXIT_UNREACHABLE
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               SMALL[0], '--force') == tool.EXIT_UNREACHABLE
 
 
-def test_wrong_existing_file_is_replaced(mirror, tmp_path, data_root):
+def test_wrong_existing_file_is_replaced(tool, run, mirror, tmp_path,
+                                         data_root):
     out = tmp_path / 'out'
     out.mkdir()
     (out / 'keypoints_sim.npy').write_bytes(b'not the array')
-    assert _run('--out', out, '--base-url', mirror.as_uri(), '--files',
-                'keypoints_sim.npy') == tool.EXIT_OK
+    assert run('--out', out, '--base-url', mirror.as_uri(), '--files',
+               'keypoints_sim.npy') == tool.EXIT_OK
     assert _sha(out / 'keypoints_sim.npy') == _sha(data_root / 'bfm' /
                                                    'keypoints_sim.npy')
 
 
-def test_unreachable_source_suggests_from(tmp_path, capsys):
+def test_unreachable_source_suggests_from(tool, run, tmp_path, capsys):
     base = (tmp_path / 'offline').as_uri()
-    assert _run('--out', tmp_path / 'out', '--base-url', base, '--files',
-                'tri.pkl') == tool.EXIT_UNREACHABLE
+    assert run('--out', tmp_path / 'out', '--base-url', base, '--files',
+               'tri.pkl') == tool.EXIT_UNREACHABLE
     err = capsys.readouterr().err
     assert f'{base}/tri.pkl' in err and '--from' in err
     assert list((tmp_path / 'out').iterdir()) == []
 
 
-def test_manual_file_asks_for_from(tmp_path, capsys):
+def test_manual_file_asks_for_from(tool, run, tmp_path, capsys):
     assert tool.FILES['model_info.mat'].url is None
-    assert _run('--out', tmp_path / 'out', '--files',
-                'model_info.mat') == tool.EXIT_MANUAL
+    assert run('--out', tmp_path / 'out', '--files',
+               'model_info.mat') == tool.EXIT_MANUAL
     err = capsys.readouterr().err
     assert 'model_info.mat' in err and 'by hand' in err and '--from' in err
 
 
-def test_usage_errors(tmp_path):
+def test_usage_errors(tool, run, tmp_path):
     with pytest.raises(SystemExit) as info:
-        _run('--out', tmp_path, '--files', 'no_such_file.npy')
+        run('--out', tmp_path, '--files', 'no_such_file.npy')
     assert info.value.code == tool.EXIT_USAGE
-    assert _run('--out', tmp_path, '--from', tmp_path / 'absent', '--files',
-                'tri.pkl') == tool.EXIT_USAGE
+    assert run('--out', tmp_path, '--from', tmp_path / 'absent', '--files',
+               'tri.pkl') == tool.EXIT_USAGE
 
 
-def test_command_line(mirror, tmp_path, data_root):
+def test_command_line(run_tool, mirror, tmp_path, data_root):
     out = tmp_path / 'out'
-    cmd = [
-        sys.executable, TOOL, '--out', out, '--base-url',
-        mirror.as_uri(), '--files', 'keypoints_sim.npy'
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    run_tool(TOOL, '--out', out, '--base-url', mirror.as_uri(), '--files',
+             'keypoints_sim.npy', timeout=120)
     assert _sha(out / 'keypoints_sim.npy') == _sha(data_root / 'bfm' /
                                                    'keypoints_sim.npy')

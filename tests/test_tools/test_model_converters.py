@@ -1,9 +1,7 @@
 """tools/model_converters: key maps on synthetic releases, and the real
 3DDFA_V2 weights end to end on AFLW2000-3D."""
-import importlib.util
 import runpy
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,20 +14,21 @@ from mmface3d.models import MobileNetV1, ResNet
 from mmface3d.registry import MODELS
 from mmface3d.structures import Face3DDataSample
 
-REPO = Path(__file__).resolve().parents[2]
 ANN = 'aflw2000_3d/annotations'
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, REPO / 'tools/model_converters' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope='module')
+def converter(load_tool):
+    """``converter('tddfa_to_mmface3d')``: a tools/model_converters module.
+    """
+    return lambda name: load_tool(f'model_converters/{name}.py')
 
 
-def build(config):
-    return MODELS.build(Config.fromfile(REPO / 'configs' / config).model)
+@pytest.fixture(scope='module')
+def build(repo_root):
+    """``build('3ddfa/3ddfa_mbv1_120x120.py')``: the config's model."""
+    return lambda config: MODELS.build(
+        Config.fromfile(repo_root / 'configs' / config).model)
 
 
 def released_state_dict(backbone):
@@ -63,55 +62,63 @@ def check_converted(dst, model, released, head_prefix):
     return checkpoint['meta']
 
 
-def test_tddfa_v1_key_map(tmp_path, data_root):
+def test_tddfa_v1_key_map(converter, build, tmp_path, data_root):
     released = released_state_dict(MobileNetV1(widen_factor=1.0))
     src, dst = tmp_path / 'phase1_wpdc_vdc.pth.tar', tmp_path / 'out.pth'
     torch.save({'state_dict': released}, src)
-    load_tool('tddfa_to_mmface3d').convert(str(src), str(dst))
+    converter('tddfa_to_mmface3d').convert(str(src), str(dst))
     meta = check_converted(dst, build('3ddfa/3ddfa_mbv1_120x120.py'), released,
                            'fc.')
     assert meta['converted_from'] == 'phase1_wpdc_vdc.pth.tar'
     assert meta['converter'] == 'tddfa_to_mmface3d'
 
 
-def test_twodasl_key_map(tmp_path, data_root):
+def test_twodasl_key_map(converter, build, tmp_path, data_root):
     released = released_state_dict(ResNet(in_channels=4))
     src, dst = tmp_path / '2DASL_stage2.pth.tar', tmp_path / 'out.pth'
     torch.save({'res_state_dict': released, 'epoch': 50}, src)
-    load_tool('twodasl_to_mmface3d').convert(str(src), str(dst))
+    converter('twodasl_to_mmface3d').convert(str(src), str(dst))
     meta = check_converted(dst, build('2dasl/2dasl_r50_released_120x120.py'),
                            released, 'fc.')
     assert meta['source_epoch'] == 50
 
 
-def test_missing_head_is_reported(tmp_path):
+def test_missing_head_is_reported(converter, tmp_path):
     src = tmp_path / 'no_head.pth'
     released = released_state_dict(MobileNetV1(widen_factor=0.25))
     del released['module.fc.weight'], released['module.fc.bias']
     torch.save({'state_dict': released}, src)
     with pytest.raises(KeyError, match='fc.weight'):
-        load_tool('tddfa_to_mmface3d').convert(
-            str(src), str(tmp_path / 'out.pth'))
+        converter('tddfa_to_mmface3d').convert(str(src),
+                                               str(tmp_path / 'out.pth'))
     torch.save({'weights': {}}, src)
     with pytest.raises(KeyError, match='res_state_dict'):
-        load_tool('twodasl_to_mmface3d').convert(
-            str(src), str(tmp_path / 'out.pth'))
+        converter('twodasl_to_mmface3d').convert(str(src),
+                                                 str(tmp_path / 'out.pth'))
 
 
-def test_command_line(tmp_path, monkeypatch, capsys):
+def test_command_line(converter, tmp_path, monkeypatch, capsys):
     released = released_state_dict(MobileNetV1(widen_factor=0.25))
     src, dst = tmp_path / 'release.pth', tmp_path / 'sub' / 'out.pth'
     torch.save({'state_dict': released}, src)
     monkeypatch.setattr(sys, 'argv',
                         ['tddfa_to_mmface3d.py',
                          str(src), str(dst)])
-    runpy.run_path(
-        str(REPO / 'tools/model_converters/tddfa_to_mmface3d.py'),
-        run_name='__main__')
+    runpy.run_path(converter('tddfa_to_mmface3d').__file__,
+                   run_name='__main__')
     state_dict = torch.load(dst, weights_only=True)['state_dict']
     assert len(state_dict) == len(released)
     assert torch.equal(state_dict['head.fc.bias'], released['module.fc.bias'])
     assert f'wrote {len(released)} tensors' in capsys.readouterr().out
+
+
+def box_affine(box):
+    """The (2, 3) image-to-crop map of ``crop_120``: ``q = (p - start) *
+    120 / (end - start)`` per axis."""
+    start, end = np.asarray(box[:2], float), np.asarray(box[2:], float)
+    scale = 120 / (end - start)
+    return np.array([[scale[0], 0, -scale[0] * start[0]],
+                     [0, scale[1], -scale[1] * start[1]]], np.float32)
 
 
 def crop_120(img, box):
@@ -124,9 +131,9 @@ def crop_120(img, box):
     return cv2.resize(crop, (120, 120), interpolation=cv2.INTER_LINEAR)
 
 
-def test_tddfa_v2_release_on_aflw2000(tmp_path, data_root):
+def test_tddfa_v2_release_on_aflw2000(converter, build, tmp_path, data_root):
     dst = tmp_path / '3ddfa_v2_mb05_120x120.pth'
-    converted = load_tool('tddfa_v2_to_mmface3d').convert(
+    converted = converter('tddfa_v2_to_mmface3d').convert(
         str(data_root / 'weights/3ddfa_v2_mb05_120x120.pth'), str(dst))
     assert not any('fc_lm' in k for k in converted)
     model = build('3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py')
@@ -143,7 +150,8 @@ def test_tddfa_v2_release_on_aflw2000(tmp_path, data_root):
         img = cv2.imread(str(data_root / 'aflw2000_3d/AFLW2000' / names[i]))
         crop = (crop_120(img, boxes[i]).astype(np.float32) - 127.5) / 128
         inputs.append(torch.from_numpy(crop.transpose(2, 0, 1)))
-        samples.append(Face3DDataSample(metainfo=dict(roi_box=boxes[i])))
+        samples.append(
+            Face3DDataSample(metainfo=dict(crop_affine=box_affine(boxes[i]))))
     samples = model.test_step(dict(inputs=inputs, data_samples=samples))
     pred = np.stack([s.pred_landmarks[:, :2].numpy() for s in samples])
     size = gt.max(2) - gt.min(2)

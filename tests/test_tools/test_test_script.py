@@ -1,46 +1,38 @@
-"""End to end: the converted 3DDFA_V2 model through tools/test.py on the
-whole AFLW2000-3D benchmark (REFERENCE.md section 6)."""
-import subprocess
-import sys
-from pathlib import Path
-
+"""End to end: tools/test.py run as the README runs it (from the checkout,
+``MMFACE3D_DATA`` relative to it) on the converted 3DDFA_V2 model: the
+whole AFLW2000-3D benchmark against REFERENCE.md section 6, and overlays
+of AFLW2000-3D images and of synthetic faces (``--show-dir``)."""
+import cv2
 import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
 
 from mmface3d.evaluation.functional import load_predictions
+from mmface3d.morphable import MorphableModel
+from mmface3d.registry import DATASETS
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs/3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py'
+TOOL = 'test.py'
+CONFIG = 'configs/3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py'
+SYNTHETIC = 'configs/_base_/datasets/synthetic_faces.py'
 ANN = 'aflw2000_3d/annotations'
 
 
-@pytest.fixture(scope='module')
-def checkpoint(data_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp('ckpt') / '3ddfa_v2_mb05.pth'
-    subprocess.run([
-        sys.executable,
-        str(REPO / 'tools/model_converters/tddfa_v2_to_mmface3d.py'),
-        str(data_root / 'weights/3ddfa_v2_mb05_120x120.pth'),
-        str(out)
-    ], check=True, capture_output=True)
-    return out
-
-
-def run_test(*args):
-    return subprocess.run([sys.executable, str(REPO / 'tools/test.py'), *args],
-                          check=True, capture_output=True, text=True,
-                          cwd=REPO)
-
-
 @pytest.mark.e2e
-def test_aflw2000_benchmark_reproduces_reference(data_root, checkpoint,
-                                                 tmp_path):
+def test_aflw2000_benchmark_reproduces_reference(run_tool, readme_env,
+                                                 converted_3ddfa_v2, repo_root,
+                                                 data_root, tmp_path):
+    """REFERENCE.md section 6: all-image mean NME 3.35 %, mean of the three
+    yaw buckets 3.79 % on the released crops; ours are cut from the
+    original images, within the +-0.05 docs/model_zoo.md allows. The NME
+    is recomputed here from the saved landmarks and the annotation files.
+    """
     preds = tmp_path / 'preds.npz'
-    run_test(str(CONFIG), str(checkpoint), '--work-dir',
-             str(tmp_path / 'work'), '--out', str(preds))
+    run_tool(TOOL, CONFIG, converted_3ddfa_v2, '--work-dir',
+             tmp_path / 'work', '--out', preds, env=readme_env)
     saved = load_predictions(preds)
     np.testing.assert_array_equal(saved['img_ids'], np.arange(2000))
-    # NME recomputed here from the saved landmarks and the benchmark files.
+
     gt = np.load(data_root / ANN / 'AFLW2000-3D.pts68.npy')[:, :2]
     yaw = np.abs(np.load(data_root / ANN / 'AFLW2000-3D.pose.npy'))
     pred = saved['pred_landmarks'].transpose(0, 2, 1)[:, :2]
@@ -49,20 +41,89 @@ def test_aflw2000_benchmark_reproduces_reference(data_root, checkpoint,
     buckets = [nme[yaw <= 30], nme[(yaw > 30) & (yaw <= 60)], nme[yaw > 60]]
     assert [len(b) for b in buckets] == [1312, 383, 305]
     assert nme.mean() * 100 == pytest.approx(3.35, abs=0.05)
-    assert np.mean([b.mean() for b in buckets]) * 100 == pytest.approx(
-        3.79, abs=0.05)
+    mean3 = np.mean([b.mean() for b in buckets])
+    assert mean3 * 100 == pytest.approx(3.79, abs=0.05)
+
+    # The crop maps: the released boxes [sx, sy, ex, ey] onto 120x120.
+    boxes = np.load(data_root / ANN / 'AFLW2000-3D_crop.roi_box.npy')
+    corners = np.stack([boxes[:, :2], boxes[:, 2:]], 1)  # (N, 2, 2)
+    mapped = np.einsum('nij,nkj->nki', saved['crop_affines'][..., :2],
+                       corners) + saved['crop_affines'][:, None, :, 2]
+    expected = np.broadcast_to([[0, 0], [120, 120]], mapped.shape)
+    np.testing.assert_allclose(mapped, expected, atol=1e-3)
+
+    # The saved params and crop maps give back the saved landmarks.
+    model_cfg = Config.fromfile(repo_root / CONFIG).morphable_model
+    model_cfg.pop('type')
+    model = MorphableModel(**model_cfg)
+    rows = slice(0, 2000, 97)
+    landmarks = model.image_landmarks(
+        torch.from_numpy(saved['pred_params'][rows]),
+        torch.from_numpy(saved['crop_affines'][rows]))
+    np.testing.assert_allclose(
+        landmarks.numpy(), saved['pred_landmarks'][rows], atol=1e-2)
 
 
 @pytest.mark.e2e
-def test_show_dir_writes_overlays(data_root, checkpoint, tmp_path):
-    result = run_test(
-        str(CONFIG), str(checkpoint), '--work-dir', str(tmp_path / 'work'),
-        '--show-dir', str(tmp_path / 'overlays'), '--cfg-options',
-        'test_dataloader.dataset.indices=4',
-        'test_dataloader.batch_size=4', 'test_evaluator.0.allow_partial=True')
-    pngs = sorted(p.name for p in (tmp_path / 'overlays').glob('*.png'))
-    assert pngs == [
-        'image00002.png', 'image00004.png', 'image00006.png',
-        'image00008.png'
+def test_show_dir_on_aflw2000(run_tool, readme_env, converted_3ddfa_v2,
+                              data_root, tmp_path):
+    """Four images, one overlay each, named after the image files; the
+    overlay has the size of the original image (450x450, REFERENCE.md
+    section 1)."""
+    result = run_tool(
+        TOOL, CONFIG, converted_3ddfa_v2, '--work-dir', tmp_path / 'work',
+        '--show-dir', tmp_path / 'overlays', '--cfg-options',
+        'test_dataloader.dataset.indices=4', 'test_dataloader.batch_size=4',
+        'test_evaluator.0.allow_partial=True', env=readme_env)
+    pngs = sorted((tmp_path / 'overlays').glob('*.png'))
+    assert [p.name for p in pngs] == [
+        'image00002.png', 'image00004.png', 'image00006.png', 'image00008.png'
     ]
     assert '4 of 2000 images' in result.stdout + result.stderr
+    original = cv2.imread(
+        str(data_root / 'aflw2000_3d/AFLW2000/image00002.jpg'))
+    overlay = cv2.imread(str(pngs[0]))
+    assert overlay.shape == original.shape == (450, 450, 3)
+    assert (np.abs(overlay.astype(int) - original).max(2) > 30).mean() > 0.01
+
+
+def synthetic_test_config(repo_root, path, length):
+    """The 3DDFA_V2 config tested on the synthetic set's test dataloader
+    (``length`` faces, no workers; without the landmark-map channel, which
+    a 3-channel model does not take)."""
+    synthetic = Config.fromfile(repo_root / SYNTHETIC)
+    loader = synthetic.test_dataloader.to_dict()
+    loader.update(batch_size=2, num_workers=0, persistent_workers=False)
+    loader['dataset'].update(length=length, _delete_=True)
+    loader['dataset']['pipeline'] = [
+        t for t in loader['dataset']['pipeline'] if t['type'] != 'LandmarkMap'
+    ]
+    evaluator = synthetic.test_evaluator.to_dict()
+    path.write_text(f'_base_ = [{str(repo_root / CONFIG)!r}]\n'
+                    f'test_dataloader = {loader!r}\n'
+                    f'test_evaluator = [{evaluator!r}]\n')
+    return loader['dataset']
+
+
+@pytest.mark.e2e
+def test_show_dir_on_synthetic_faces(run_tool, readme_env, repo_root,
+                                     converted_3ddfa_v2, data_root, tmp_path):
+    """Synthetic samples have no image file (``synthetic://`` paths): the
+    overlays are drawn on the re-rendered faces."""
+    config = tmp_path / 'synthetic_3ddfa_v2.py'
+    dataset_cfg = synthetic_test_config(repo_root, config, length=4)
+    result = run_tool(TOOL, config, converted_3ddfa_v2, '--work-dir',
+                      tmp_path / 'work', '--show-dir', tmp_path / 'overlays',
+                      env=readme_env)
+    assert 'synthetic/nme_68_2d_all' in result.stdout + result.stderr
+    pngs = sorted((tmp_path / 'overlays').glob('*.png'))
+    assert [p.name for p in pngs] == [f'{i:06d}.png' for i in range(4)]
+    dataset_cfg.pop('_delete_')
+    dataset = DATASETS.build(dict(dataset_cfg, pipeline=[]))
+    for i, png in enumerate(pngs):
+        rendered = dataset.get_data_info(i)['img']
+        overlay = cv2.imread(str(png))
+        assert overlay.shape == rendered.shape
+        # drawn over (landmarks, mesh), not a different picture
+        changed = np.abs(overlay.astype(int) - rendered).max(2) > 30
+        assert 0.01 < changed.mean() < 0.9

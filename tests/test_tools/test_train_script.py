@@ -1,14 +1,12 @@
 """End to end: tools/train.py on synthetic faces, killed and resumed."""
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+TOOL = 'train.py'
 
 CONFIG = """
 _base_ = ['{repo}/configs/_base_/default_runtime.py']
@@ -38,20 +36,18 @@ randomness = dict(seed=0)
 """
 
 
-def train(config, work_dir, *args):
-    return subprocess.Popen(
-        [sys.executable, str(REPO / 'tools/train.py'), str(config),
-         '--work-dir', str(work_dir), *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
-
-
 @pytest.mark.e2e
-def test_killed_run_resumes_where_it_stopped(data_root, tmp_path):
+def test_killed_run_resumes_where_it_stopped(start_tool, readme_env, repo_root,
+                                             data_root, tmp_path):
     config = tmp_path / 'tiny_synthetic.py'
-    config.write_text(CONFIG.format(repo=REPO))
+    config.write_text(CONFIG.format(repo=repo_root))
     work_dir = tmp_path / 'work'
-    proc = train(config, work_dir)
+
+    def train(*args):
+        return start_tool(TOOL, config, '--work-dir', work_dir, *args,
+                          env=readme_env)
+
+    proc = train()
     deadline = time.time() + 240
     while not (work_dir / 'iter_4.pth').exists():
         assert proc.poll() is None, proc.stdout.read()
@@ -63,7 +59,7 @@ def test_killed_run_resumes_where_it_stopped(data_root, tmp_path):
     done = int(re.fullmatch(r'iter_(\d+)\.pth', last.name).group(1))
     assert done >= 4
 
-    proc = train(config, work_dir, '--resume', '--cfg-options',
+    proc = train('--resume', '--cfg-options',
                  f'train_cfg.max_iters={done + 2}')
     log, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, log

@@ -1,5 +1,7 @@
 """mmface3d's local checkpoint loader under torch's weights-only default."""
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,8 +11,7 @@ from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-import mmface3d  # noqa: F401
-from mmface3d.utils import checkpoint as checkpoint_module
+import mmface3d.utils.checkpoint as checkpoint_module
 from mmface3d.utils.checkpoint import load_from_local_checked
 
 
@@ -62,6 +63,19 @@ def test_installed_for_local_paths_only(run_checkpoint):
         load_from_local_checked
     assert CheckpointLoader._get_checkpoint_loader('https://x/y.pth') is not \
         load_from_local_checked
+
+
+def test_installed_by_the_engine_package():
+    """The tools import ``mmface3d.engine`` for the loader (a fresh
+    interpreter: this one has it installed already)."""
+    code = ('from mmengine.runner.checkpoint import CheckpointLoader\n'
+            'import mmface3d.engine\n'
+            "loader = CheckpointLoader._get_checkpoint_loader('a/b.pth')\n"
+            'print(loader.__module__, loader.__name__)\n')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    assert out.split() == ['mmface3d.utils.checkpoint',
+                           'load_from_local_checked']
 
 
 def test_runner_checkpoint_needs_more_than_weights_only(run_checkpoint):

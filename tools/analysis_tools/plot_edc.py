@@ -26,9 +26,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mmface3d.datasets import AFLW2000Dataset  # noqa: E402
-from mmface3d.evaluation.functional import (  # noqa: E402
-    YAW_BUCKETS, aflw2000_landmark_nme, format_nme_table, load_predictions,
-    select_aflw2000_subset, summarize_by_yaw, yaw_bucket_index)
+from mmface3d.evaluation.functional import (YAW_BUCKETS,  # noqa: E402
+                                            aflw2000_landmark_nme,
+                                            format_nme_table, load_predictions,
+                                            select_aflw2000_subset,
+                                            summarize_by_yaw, yaw_bucket_index)
 
 PANELS = YAW_BUCKETS + ('all', )
 

@@ -3,9 +3,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
+from mmface3d.morphable import FLM_INDICES, select_flm_points
 from mmface3d.registry import TRANSFORMS
 from .face_data_error import FaceDataError
-from mmface3d.morphable import FLM_INDICES, select_flm_points
 from .visibility import read_visibility
 
 

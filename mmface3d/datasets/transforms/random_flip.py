@@ -40,9 +40,10 @@ class RandomFlip(BaseTransform):
     rather than misplace them.
 
     ``gt_params`` (crop params in the sample's ``params_convention``) are
-    mirrored by :class:`~mmface3d.morphable.FaceMirror`: the pose exactly (yaw and roll change
-    sign), shape and expression by a least-squares re-fit to the mirrored
-    mesh, so the flipped params reproduce the flipped landmarks. The
+    mirrored by :class:`~mmface3d.morphable.FaceMirror`: the pose exactly
+    (yaw and roll change sign), shape and expression by a least-squares
+    re-fit to the mirrored mesh, so the flipped params reproduce the flipped
+    landmarks. The
     morphable model and its mirror are built on the first flipped 3D sample
     and cached per process. The image-frame ground truth
     (``gt_landmarks_img``, ``gt_params_img``) is not touched: the mirror is
@@ -112,6 +113,7 @@ class RandomFlip(BaseTransform):
         self.pixel_origin = pixel_origin
         self.data_root = data_root
         self.flip_indices = flip_indices
+        self._mirror: Optional[FaceMirror] = None
         self.permutations = dict(FLIP_INDICES)
         for num, perm in (flip_indices or {}).items():
             perm = np.asarray(perm, dtype=np.int64)
@@ -126,9 +128,12 @@ class RandomFlip(BaseTransform):
 
     @property
     def mirror(self) -> FaceMirror:
-        """The (cached) params mirror of ``morphable_model``."""
-        return get_face_mirror(self.morphable_model, self.symlist,
-                               self.vertex_ids, self.data_root)
+        """The params mirror of ``morphable_model``, looked up in the
+        process-wide cache on first use."""
+        if self._mirror is None:
+            self._mirror = get_face_mirror(self.morphable_model, self.symlist,
+                                           self.vertex_ids, self.data_root)
+        return self._mirror
 
     @cache_randomness
     def _do_flip(self) -> bool:

@@ -12,8 +12,8 @@ class AFLW21Metric(VisibleLandmarkMetric):
     sample's ``gt_bbox`` (else the visible points' bbox).
 
     AFLW marks missing points in its files; the dataset must turn them into
-    the ``gt_landmarks_img_visible`` (21,) bool mask (required here). Yaw buckets
-    come from each sample's ``yaw`` metainfo (``by_yaw=True``). See
+    the ``gt_landmarks_img_visible`` (21,) bool mask (required here). Yaw
+    buckets come from each sample's ``yaw`` metainfo (``by_yaw=True``). See
     :class:`VisibleLandmarkMetric` for all per-sample keys.
 
     With the default ``pred_indices`` the 68 predicted landmarks give 18 of

@@ -1,6 +1,7 @@
 """Shared machinery of the AFLW2000-3D metrics: per-sample checks, the image
 subsets, the yaw-bucket report and, for the mesh metrics, predicted and
 ground-truth meshes in the original image."""
+import inspect
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -219,9 +220,15 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
                              f'{list(cfgs.values())}')
         cfg = next(iter(cfgs.values()))
         if self.morphable_model is not None:
-            wanted = {k: self.morphable_model.get(k) for k in MESH_KEYS}
-            if any(wanted[k] is not None and wanted[k] != cfg[k]
-                   for k in MESH_KEYS):
+            # keys left out of the config mean MorphableModel's defaults
+            # (dict(type='MorphableModel') is the v1 model)
+            args = inspect.signature(MorphableModel).bind_partial(**{
+                k: v
+                for k, v in self.morphable_model.items() if k != 'type'
+            })
+            args.apply_defaults()
+            wanted = {k: args.arguments[k] for k in MESH_KEYS}
+            if any(wanted[k] != cfg[k] for k in MESH_KEYS):
                 raise ValueError(
                     f'{type(self).__name__}: morphable_model {wanted} does '
                     f'not match the predictions\' model {cfg}; their params '
@@ -274,7 +281,9 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
         for start in range(0, len(rows), self.chunk_size):
             part = slice(start, start + self.chunk_size)
             meshes = [
-                model.normalize_image_depth(model.reconstruct(params[part], vertex_ids))
-                .transpose(1, 2).numpy() for params in (pred, gt)
+                model.normalize_image_depth(
+                    model.reconstruct(params[part],
+                                      vertex_ids)).transpose(1, 2).numpy()
+                for params in (pred, gt)
             ]
             yield part, meshes[0], meshes[1]

@@ -173,10 +173,10 @@ class ParamRegressionHead(BaseModule):
                                    self.num_params, caller).to(mm.u)
         conventions = [s.metainfo.get('params_convention') for s in
                        data_samples]
-        if None in conventions:
-            raise KeyError(f'ParamRegressionHead.{caller}: samples '
-                           f'{[i for i, c in enumerate(conventions) if c is None]}'
-                           ' have `gt_params` without the metainfo '
+        missing = [i for i, c in enumerate(conventions) if c is None]
+        if missing:
+            raise KeyError(f'ParamRegressionHead.{caller}: samples {missing} '
+                           'have `gt_params` without the metainfo '
                            "`params_convention` ('v1' or 'v2')")
         for convention in set(conventions):
             rows = torch.tensor([c == convention for c in conventions],

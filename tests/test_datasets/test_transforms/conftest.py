@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.morphable import MorphableModel, load_fit_mat
+from mmface3d.morphable import MorphableModel, fit_to_params, load_fit_mat
 
 ANN = 'aflw2000_3d/annotations'
 IMG_HEIGHT = 450.0
@@ -28,9 +28,10 @@ def aflw(data_root):
 
 @pytest.fixture(scope='session')
 def aflw_subset(bfm, aflw):
-    """20 images spread over the list: ``index`` (20,) and ``params``
-    (20, 62) float64 GT crop params in the frame of the released boxes (v1
-    convention)."""
+    """20 images spread over the list: ``index`` (20,), ``params_img``
+    (20, 62) float64 image-frame GT params (v1 convention, what datasets
+    give as ``gt_params_img``) and ``params`` (20, 62) the same faces in the
+    crop frame of the released boxes."""
     fits = [
         load_fit_mat(aflw['img_dir'] /
                      aflw['names'][i].replace('.jpg', '.mat'))
@@ -40,10 +41,13 @@ def aflw_subset(bfm, aflw):
     def stack(key):
         return torch.from_numpy(np.stack([fit[key] for fit in fits]))
 
-    params = bfm.params_from_annotation(
-        stack('pose_para'), stack('shape_para'), stack('exp_para'),
-        torch.from_numpy(aflw['roi_box'][SUBSET]).double(), IMG_HEIGHT)
-    return dict(index=SUBSET, params=params)
+    args = (stack('pose_para'), stack('shape_para'), stack('exp_para'),
+            IMG_HEIGHT)
+    return dict(
+        index=SUBSET,
+        params_img=fit_to_params(*args),
+        params=fit_to_params(
+            *args, torch.from_numpy(aflw['roi_box'][SUBSET]).double()))
 
 
 def _nme_percent(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmface3d.datasets import AFLW21Dataset
-from mmface3d.morphable.landmark_layouts import AFLW21_TO_68
 from mmface3d.evaluation.metrics import AFLW21Metric
+from mmface3d.morphable.landmark_layouts import AFLW21_TO_68
 
 ROWS = np.array([0, 1, 2, 3])  # yaw 1, 68, 50 and 17 degrees
 SIDE = 150  # the listed crops are not 120 px, so FaceCrop rescales

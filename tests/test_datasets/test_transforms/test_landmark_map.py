@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from mmface3d.morphable.landmark_layouts import aflw21_to_68
 from mmface3d.datasets.transforms import LandmarkMap
 from mmface3d.datasets.transforms.face_data_error import FaceDataError
+from mmface3d.morphable.landmark_layouts import aflw21_to_68
 
 FAN_FILE = 'aflw2000_3d/annotations/fan_landmarks_crop120.txt'
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mmface3d.datasets.transforms import LoadFaceImage
-from mmface3d.datasets.transforms.face_data_error import FaceDataError, FaceImageError
+from mmface3d.datasets.transforms.face_data_error import (FaceDataError,
+                                                          FaceImageError)
 
 
 @pytest.fixture

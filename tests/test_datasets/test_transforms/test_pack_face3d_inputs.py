@@ -138,3 +138,33 @@ def test_bad_masks_are_rejected():
     del res['landmarks_2d_input']
     with pytest.raises(FaceDataError, match='without the landmarks_2d_input'):
         PackFace3DInputs()(res)
+
+
+def test_pack_image_frame_ground_truth():
+    """The image-frame benchmark fields and the params convention travel
+    with the sample: gt_params_img, gt_landmarks_img (K, 2 | 3) and its
+    mask."""
+    rng = np.random.default_rng(1)
+    params_img = rng.standard_normal(62).astype(np.float32)
+    gt_img = rng.uniform(0, 450, (21, 2))
+    visible = np.arange(21) != 12
+    packed = PackFace3DInputs()(results(
+        gt_params_img=params_img, gt_landmarks_img=gt_img,
+        gt_landmarks_img_visible=visible, params_convention='v2',
+        crop_affine=np.array([[0.5, 0, -3], [0, 0.5, -4]], np.float32)))
+    sample = packed['data_samples']
+    torch.testing.assert_close(sample.gt_params_img,
+                               torch.from_numpy(params_img))
+    assert sample.gt_landmarks_img.dtype == torch.float32
+    np.testing.assert_allclose(sample.gt_landmarks_img.numpy(), gt_img,
+                               rtol=1e-6)
+    assert sample.gt_landmarks_img_visible.tolist() == visible.tolist()
+    assert sample.params_convention == 'v2'
+    np.testing.assert_array_equal(sample.crop_affine,
+                                  [[0.5, 0, -3], [0, 0.5, -4]])
+    packed = PackFace3DInputs()(results(
+        gt_landmarks_img=rng.uniform(0, 450, (68, 3))))
+    assert packed['data_samples'].gt_landmarks_img.shape == (68, 3)
+    with pytest.raises(FaceDataError, match='gt_landmarks_img_visible.*'
+                       'without the gt_landmarks_img'):
+        PackFace3DInputs()(results(gt_landmarks_img_visible=visible))

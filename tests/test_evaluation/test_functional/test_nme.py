@@ -3,8 +3,8 @@ import pytest
 
 from mmface3d.evaluation.functional import (YAW_BUCKETS, bbox_size,
                                             format_nme_table, point_nme,
-                                            summarize_by_yaw,
-                                            yaw_bucket_index, zero_min_z)
+                                            summarize_by_yaw, yaw_bucket_index,
+                                            zero_min_z)
 
 
 def test_bbox_size_hand_computed():

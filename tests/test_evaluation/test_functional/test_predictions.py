@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.evaluation.functional import (load_predictions,
-                                            save_predictions,
+from mmface3d.evaluation.functional import (load_predictions, save_predictions,
                                             stack_predictions)
 from mmface3d.structures import Face3DDataSample
 
@@ -14,7 +13,7 @@ def predictions(n=3, seed=0):
         img_ids=np.array([7, 2, 5][:n]),
         pred_params=rng.normal(size=(n, 62)).astype(np.float32),
         pred_landmarks=rng.normal(size=(n, 68, 3)).astype(np.float32),
-        roi_boxes=rng.uniform(0, 100, size=(n, 4)).astype(np.float32))
+        crop_affines=rng.uniform(-2, 2, size=(n, 2, 3)).astype(np.float32))
 
 
 def test_save_load_round_trip_sorted(tmp_path):
@@ -29,10 +28,13 @@ def test_save_load_round_trip_sorted(tmp_path):
 
 
 @pytest.mark.parametrize('change,match', [
-    (lambda p: p.pop('roi_boxes'), r'roi_boxes.*missing'),
+    (lambda p: p.pop('crop_affines'), r'crop_affines.*missing'),
     (lambda p: p.update(pred_landmarks=p['pred_landmarks'][:, :, :2]),
      r'pred_landmarks.*\(N, 68, 3\)'),
-    (lambda p: p.update(roi_boxes=p['roi_boxes'][:2]), 'different lengths'),
+    (lambda p: p.update(crop_affines=p['crop_affines'][:, :, :2]),
+     r'crop_affines.*\(N, 2, 3\)'),
+    (lambda p: p.update(crop_affines=p['crop_affines'][:2]),
+     'different lengths'),
     (lambda p: p['pred_params'].__setitem__((1, 3), np.nan), 'NaN'),
     (lambda p: p.update(img_ids=np.array([1, 1, 2])), 'duplicates'),
 ])
@@ -60,7 +62,7 @@ def test_stack_predictions_from_samples():
             metainfo=dict(
                 img_id=int(pred['img_ids'][i]),
                 img_path=f'img{i}.jpg',
-                roi_box=pred['roi_boxes'][i]))
+                crop_affine=pred['crop_affines'][i]))
         sample.pred_params = torch.from_numpy(pred['pred_params'][i])
         sample.pred_landmarks = torch.from_numpy(pred['pred_landmarks'][i])
         samples.append(sample)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmface3d.morphable.landmark_layouts import AFLW21_TO_68
 from mmface3d.evaluation import AFLW21Metric
+from mmface3d.morphable import AFLW21_TO_68
 
 
 def sample(shift, yaw, with_visible=True):
@@ -21,10 +21,10 @@ def sample(shift, yaw, with_visible=True):
     visible[12] = False
     data = dict(
         img_id=0, img_path='x.jpg', yaw=yaw,
-        gt_landmarks_2d=torch.from_numpy(gt),
+        gt_landmarks_img=torch.from_numpy(gt),
         pred_landmarks=torch.from_numpy(pred))
     if with_visible:
-        data['gt_landmarks_visible'] = torch.from_numpy(visible)
+        data['gt_landmarks_img_visible'] = torch.from_numpy(visible)
     return data
 
 
@@ -35,7 +35,7 @@ def test_yaw_buckets_hand_computed():
         sample([4.8, 6.4], -75.0),  # 40 %
         sample([0.0, 0.0], -20.0),  # 0 %
     ]
-    metric = AFLW21Metric(gt_frame='image')
+    metric = AFLW21Metric()
     metric.process(None, samples)
     out = metric.evaluate(len(samples))
     # the ears and chin have no 68-point counterpart: 18 of 21 scored
@@ -51,16 +51,15 @@ def test_yaw_buckets_hand_computed():
 
 def test_all_points_predicted_and_no_yaw():
     data = sample([1.2, 1.6], 10.0)
-    pred21 = data['gt_landmarks_2d'].numpy() + [1.2, 1.6]
+    pred21 = data['gt_landmarks_img'].numpy() + [1.2, 1.6]
     data['pred_21'] = torch.from_numpy(pred21)
     metric = AFLW21Metric(
-        pred_indices=None, pred_key='pred_21', gt_frame='image',
-        by_yaw=False)
+        pred_indices=None, pred_key='pred_21', by_yaw=False)
     metric.process(None, [data])
     assert metric.evaluate(1) == {'aflw21/nme_21_2d_all': pytest.approx(10.0)}
 
 
 def test_visibility_mask_required():
-    with pytest.raises(KeyError, match='gt_landmarks_visible'):
-        AFLW21Metric(gt_frame='image').process(
+    with pytest.raises(KeyError, match='img_id=0.*gt_landmarks_img_visible'):
+        AFLW21Metric().process(
             None, [sample([0, 0], 0.0, with_visible=False)])

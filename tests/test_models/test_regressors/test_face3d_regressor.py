@@ -26,7 +26,9 @@ def model(tiny_morphable_cfg):
 def batch(num=2, size=64, channels=3):
     samples = [
         Face3DDataSample(
-            metainfo=dict(roi_box=[0.0, 0.0, 240.0, 240.0]),
+            metainfo=dict(
+                crop_affine=[[0.5, 0.0, 0.0], [0.0, 0.5, 0.0]],
+                params_convention='v1'),
             gt_params=torch.full((62, ), 0.1 * i)) for i in range(num)
     ]
     inputs = [torch.randn(channels, size, size) for _ in range(num)]
@@ -52,6 +54,13 @@ def test_modes(model):
         torch.testing.assert_close(
             sample.pred_params,
             model.morphable_model.dewhiten(white[None])[0])
+        # a 240 px box at the origin: image points are twice the crop ones
+        torch.testing.assert_close(
+            sample.pred_landmarks[:, :2],
+            2 * model.morphable_model.landmarks(
+                sample.pred_params[None])[0, :2].T)
+        assert sample.metainfo['pred_morphable_model'] == \
+            model.morphable_model.mesh_cfg
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss_params'}
 
