@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import scipy.io as sio
 import torch
+from reference_formulas import rotation_matrices
 
 from mmface3d.datasets import AFLW2000Dataset
 from mmface3d.datasets.transforms import (FaceCrop, LandmarkMap, LoadFaceImage,
@@ -120,17 +121,6 @@ def test_params_reproduce_landmarks(ann):
     np.testing.assert_allclose(err_v2, err, atol=1e-5)
 
 
-def rotation(pitch, yaw, roll):
-    """R = Rx(pitch) Ry(yaw) Rz(roll) of REFERENCE.md section 3."""
-    c, s = np.cos, np.sin
-    rx = np.array([[1, 0, 0], [0, c(pitch), s(pitch)],
-                   [0, -s(pitch), c(pitch)]])
-    ry = np.array([[c(yaw), 0, -s(yaw)], [0, 1, 0], [s(yaw), 0, c(yaw)]])
-    rz = np.array([[c(roll), s(roll), 0], [-s(roll), c(roll), 0],
-                   [0, 0, 1]])
-    return rx @ ry @ rz
-
-
 @pytest.fixture(scope='module')
 def keypoint_basis(data_root):
     """The 68 landmark rows of the raw BFM arrays (REFERENCE.md section 1):
@@ -155,7 +145,8 @@ def numpy_fit_landmarks(basis, mat_path, height=450.0):
     pitch, yaw, roll, tx, ty, tz, f = mat['Pose_Para'].ravel()[:7]
     shape = (u + w_shp @ mat['Shape_Para'][:40, 0] +
              w_exp @ mat['Exp_Para'][:10, 0]).reshape(-1, 3).T
-    v = f * rotation(pitch, yaw, roll) @ shape + np.array([[tx], [ty], [tz]])
+    v = f * rotation_matrices(pitch, yaw, roll) @ shape + np.array(
+        [[tx], [ty], [tz]])
     return np.stack([v[0], height + 1 - v[1]], 1)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.io as sio
 import torch
+from reference_formulas import rotation_matrices
 
 from mmface3d.morphable import (FLIP_INDICES_68, MorphableModel, box_affine,
                                 compose_affine, fit_to_params, flip_affine,
@@ -45,7 +46,7 @@ def fit_params(aflw, index=slice(None), convention='v1', boxes=True):
         aflw['shape_para'][index],
         aflw['exp_para'][index],
         IMG_HEIGHT,
-        roi_box=aflw['roi_box'][index] if boxes else None,
+        roi_box=torch.from_numpy(aflw['roi_box'][index]) if boxes else None,
         convention=convention)
 
 
@@ -55,23 +56,6 @@ def bbox_nme(pred, gt):
     size = gt.max(1) - gt.min(1)
     err = np.linalg.norm(pred - gt, axis=2).mean(1)
     return 100 * err / np.sqrt(size.prod(1))
-
-
-def rotation_matrices(pitch, yaw, roll):
-    """(B, 3, 3) ``Rx(pitch) @ Ry(yaw) @ Rz(roll)`` written out from
-    REFERENCE.md section 3 (angles in radians)."""
-    one, zero = np.ones_like(pitch), np.zeros_like(pitch)
-
-    def mat(*rows):
-        return np.stack([np.stack(r, -1) for r in rows], -2)
-
-    ca, sa = np.cos(pitch), np.sin(pitch)
-    cb, sb = np.cos(yaw), np.sin(yaw)
-    cc, sc = np.cos(roll), np.sin(roll)
-    rx = mat((one, zero, zero), (zero, ca, sa), (zero, -sa, ca))
-    ry = mat((cb, zero, -sb), (zero, one, zero), (sb, zero, cb))
-    rz = mat((cc, sc, zero), (-sc, cc, zero), (zero, zero, one))
-    return rx @ ry @ rz
 
 
 def rotated_box_affine(boxes, degrees):
@@ -114,7 +98,7 @@ def test_round_trip_aflw2000(aflw, bfm, bfm_noneck, which, device):
                                                                 'v2')
     model = copy.deepcopy(model).to(device)
     params = fit_params(aflw, convention=convention).to(device)
-    crop_affine = box_affine(aflw['roi_box'].to(device))
+    crop_affine = box_affine(torch.from_numpy(aflw['roi_box']).to(device))
     landmarks = model.image_landmarks(params, crop_affine)
     assert landmarks.shape == (2000, 68, 3)
     gt = aflw['pts68'][:, :2].transpose(0, 2, 1)
@@ -127,7 +111,7 @@ def test_round_trip_aflw2000(aflw, bfm, bfm_noneck, which, device):
 def test_fit_to_params_is_the_per_axis_formula(aflw, convention):
     """The crop params of a box are the REFERENCE formula with per-axis
     scales, on the released boxes, 54 of which are not square."""
-    boxes = aflw['roi_box'].numpy()
+    boxes = aflw['roi_box']
     assert ((boxes[:, 2] - boxes[:, 0]) != (boxes[:, 3] - boxes[:, 1])).sum(
     ) == 54
     pose = aflw['pose_para'].numpy()
@@ -160,7 +144,7 @@ def test_image_frame_params_project_where_box_params_map_back(aflw, bfm):
     """roi_box=None gives params that project straight into the image, onto
     the points that the box-frame params map back to."""
     image = bfm.landmarks(fit_params(aflw, boxes=False)).transpose(1, 2)
-    boxes = aflw['roi_box']
+    boxes = torch.from_numpy(aflw['roi_box'])
     back = bfm.image_landmarks(fit_params(aflw), box_affine(boxes))
     torch.testing.assert_close(back[..., :2], image[..., :2], rtol=0,
                                atol=1e-6)
@@ -182,7 +166,7 @@ def test_image_frame_params_project_where_box_params_map_back(aflw, bfm):
 def faces(aflw):
     """A slice of AFLW2000-3D: image-frame params, released-box params and
     the box affines."""
-    boxes = aflw['roi_box'][SLICE]
+    boxes = torch.from_numpy(aflw['roi_box'][SLICE])
     return dict(
         image=fit_params(aflw, SLICE, boxes=False),
         box=fit_params(aflw, SLICE),
@@ -323,7 +307,7 @@ def test_exact_improper_params_are_not_mirrored(bfm, faces, aflw):
     # the one known exception: image 1902's fit has f < 0, so its exact
     # mirror image has a proper camera and reads as a mirrored prediction
     index = [0, 1902]
-    flipped = mirrored_box_affine(aflw['roi_box'][index])
+    flipped = mirrored_box_affine(torch.from_numpy(aflw['roi_box'][index]))
     params = transform_params(fit_params(aflw, index),
                               flip_affine(axis[:2]))
     assert bfm.image_params(params, flipped)[1].tolist() == [False, True]
@@ -356,7 +340,7 @@ def test_crop_to_image_scales(bfm32):
 
 def test_noneck_model_gives_same_landmarks(aflw, bfm, bfm_noneck):
     index = SLICE
-    affine = box_affine(aflw['roi_box'][index])
+    affine = box_affine(torch.from_numpy(aflw['roi_box'][index]))
     full = bfm.image_landmarks(fit_params(aflw, index), affine)
     sub = bfm_noneck.image_landmarks(
         fit_params(aflw, index, convention='v2'), affine)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.io as sio
 import torch
+from reference_formulas import rotation_matrices
 
 from mmface3d.datasets import AFLW2000Dataset
 from mmface3d.datasets.transforms import FaceCrop, LoadFaceImage
@@ -219,17 +220,6 @@ def test_params_follow_the_crop(bfm, aflw, aflw_subset, jitter):
                 rtol=1e-5, atol=1e-4)
 
 
-def rotation_3ddfa(pitch, yaw, roll):
-    """R = Rx(pitch) Ry(yaw) Rz(roll), REFERENCE.md section 3."""
-    c, s = np.cos, np.sin
-    rx = np.array([[1, 0, 0], [0, c(pitch), s(pitch)],
-                   [0, -s(pitch), c(pitch)]])
-    ry = np.array([[c(yaw), 0, -s(yaw)], [0, 1, 0], [s(yaw), 0, c(yaw)]])
-    rz = np.array([[c(roll), s(roll), 0], [-s(roll), c(roll), 0],
-                   [0, 0, 1]])
-    return rx @ ry @ rz
-
-
 def reference_crop_params(mat, box, height=450.0):
     """The v1 crop params of a fit for the box crop, written out from
     REFERENCE.md section 3 (per-axis scales)."""
@@ -237,7 +227,7 @@ def reference_crop_params(mat, box, height=450.0):
     sx, sy, ex, ey = box
     s_x, s_y = 120 / (ex - sx), 120 / (ey - sy)
     s_z = (s_x + s_y) / 2
-    camera = f * rotation_3ddfa(pitch, yaw, roll) * np.array(
+    camera = f * rotation_matrices(pitch, yaw, roll) * np.array(
         [[s_x], [s_y], [s_z]])
     t = [s_x * (tx - sx), s_y * ty + 121 - s_y * (height + 1 - sy), s_z * tz]
     return np.concatenate([
