@@ -1,20 +1,26 @@
 """Evaluate a checkpoint on a config's test set with mmengine's Runner.
 
     python tools/test.py CONFIG CHECKPOINT [--out preds.npz] [--show-dir DIR]
+        [--exclude-invalid] [--allow-partial-load] [--trust-checkpoint FILE]
         [--work-dir DIR] [--cfg-options key=value ...]
 
 Prints the metric table (for AFLW2000-3D: NME by yaw bucket, their mean and
 std, and the all-image mean). ``--out`` saves per-image predictions (params,
 68 landmarks in image pixels) for ``tools/analysis_tools/plot_edc.py``;
-``--show-dir`` writes an overlay per image.
+``--show-dir`` writes an overlay per image. The checkpoint must fit the
+model exactly (``--allow-partial-load`` accepts missing or mismatched keys),
+and a test image or box that cannot give a meaningful figure stops the run
+unless ``--exclude-invalid`` leaves it out, named in the table.
 """
 import argparse
 
 from mmengine.config import Config
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import mmface3d.engine  # noqa: F401  (installs the checkpoint loader)
-from mmface3d.utils import add_common_args, apply_common_args
+from mmface3d.utils.checkpoint import load_model_weights
+from mmface3d.utils import add_common_args, apply_common_args, run_tool
 
 
 def parse_args():
@@ -29,6 +35,17 @@ def parse_args():
         'this run unless absolute)')
     parser.add_argument(
         '--interval', type=int, default=1, help='draw every n-th batch')
+    parser.add_argument(
+        '--exclude-invalid',
+        action='store_true',
+        help='leave test images whose file or box is unusable (corrupt '
+        'JPEG, a box off the image, ...) out of the figures, naming them in '
+        'the table, instead of stopping')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='accept a checkpoint whose keys or shapes do not match the '
+        'model (the rest of the network keeps its initial weights)')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -36,7 +53,10 @@ def parse_args():
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the command line into the config."""
     apply_common_args(cfg, args)
-    cfg.load_from = args.checkpoint
+    # Loaded strictly in main(), not by the Runner's lenient load_from.
+    cfg.load_from = None
+    if args.exclude_invalid:
+        cfg.test_dataloader.dataset.invalid_samples = 'exclude'
     if args.show_dir is not None:
         hook = cfg.default_hooks.get('visualization')
         if hook is None or hook.get('type') != 'Face3DVisualizationHook':
@@ -61,8 +81,11 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = Runner.from_cfg(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) else \
+        runner.model
+    load_model_weights(model, args.checkpoint, args.allow_partial_load)
     runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

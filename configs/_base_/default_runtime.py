@@ -27,3 +27,7 @@ log_level = 'INFO'
 # `--cfg-options load_from=work_dirs/converted/3ddfa_v2_mb05_120x120.pth`.
 load_from = None
 resume = False
+
+# Checkpoints that load with torch.load(weights_only=True): no file is ever
+# unpickled in full implicitly (docs/trust.md).
+custom_hooks = [dict(type='SafeCheckpointHook')]

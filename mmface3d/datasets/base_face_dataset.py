@@ -10,6 +10,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
+from mmface3d.structures import Face3DDataSample
 from mmface3d.utils import get_data_root, resolve_data_path
 from .image_sizes import read_image_sizes
 from .landmark_io import load_landmark_file
@@ -17,6 +18,7 @@ from .transforms.face_data_error import FaceDataError
 from .transforms.load_face_image import LoadFaceImage
 
 MISSING_INPUT_POLICIES = ('skip', 'keep')
+INVALID_SAMPLE_POLICIES = ('raise', 'exclude')
 
 
 def _non_finite_keys(obj: Any, prefix: str = '') -> List[str]:
@@ -107,8 +109,12 @@ class BaseFaceDataset(BaseDataset):
       produces NaN / inf anywhere in its output is logged once (file and
       reason), recorded in :attr:`bad_samples` and replaced: mmengine's
       ``BaseDataset.__getitem__`` draws another index of the same dataset,
-      up to ``max_refetch`` times. In ``test_mode`` the error is raised
-      instead, since a benchmark must not silently lose images. Loaders skip
+      up to ``max_refetch`` times. In ``test_mode`` a benchmark must not
+      silently lose images: the error is raised (``invalid_samples=
+      'raise'``), or the sample is excluded by that explicit policy
+      (``'exclude'``): a placeholder of the same shape with metainfo
+      ``excluded`` (the reason) takes its place, which the metrics count,
+      name and leave out of the figures. Loaders skip
       samples with unusable annotations while building the data list (with a
       warning and a reason in :attr:`skipped`), so a dataset never yields
       NaN.
@@ -131,6 +137,10 @@ class BaseFaceDataset(BaseDataset):
             without ``landmarks_2d_input`` (and ``has_2d=False``). Either
             way the names are listed in :attr:`missing_input`. Defaults to
             ``'skip'``.
+        invalid_samples (str): In ``test_mode``, ``'raise'`` at a sample
+            whose image or annotation is unusable, or ``'exclude'`` it (see
+            above; ``tools/test.py --exclude-invalid``). Defaults to
+            ``'raise'``.
         metainfo (dict, optional): Meta information overriding the class's
             ``METAINFO``. Defaults to None.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
@@ -141,6 +151,7 @@ class BaseFaceDataset(BaseDataset):
         missing_input (list[str]): Image names without input landmarks.
         skipped (dict[str, str]): Image name -> why the loader left it out.
         bad_samples (dict[int, str]): Index -> why its pipeline failed.
+        excluded (dict[int, str]): Index -> why a test sample was excluded.
     """
 
     METAINFO: dict = dict(dataset_name='face', has_3d=False, has_2d=False)
@@ -151,9 +162,15 @@ class BaseFaceDataset(BaseDataset):
                  data_prefix: dict = dict(img_path=''),
                  input_landmarks: Optional[str] = None,
                  missing_input: str = 'skip',
+                 invalid_samples: str = 'raise',
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         check_choice('missing_input', missing_input, MISSING_INPUT_POLICIES)
+        check_choice('invalid_samples', invalid_samples,
+                     INVALID_SAMPLE_POLICIES)
+        self.invalid_samples = invalid_samples
+        self.excluded: Dict[int, str] = {}
+        self._input_template: Optional[torch.Tensor] = None
         self.input_landmarks = input_landmarks
         self.missing_input_policy = missing_input
         self.missing_input: List[str] = []
@@ -357,32 +374,70 @@ class BaseFaceDataset(BaseDataset):
         """Run the pipeline on sample ``idx`` under the bad-sample policy.
 
         Returns:
-            Any: The pipeline output, or None (training only) for a bad
-            sample, which makes ``__getitem__`` draw another index.
+            Any: The pipeline output; for a bad sample None (training: makes
+            ``__getitem__`` draw another index) or, in ``test_mode`` with
+            ``invalid_samples='exclude'``, an excluded placeholder.
 
         Raises:
-            FaceDataError: In ``test_mode``, for a sample whose pipeline
-                fails or produces NaN / inf.
+            FaceDataError: In ``test_mode`` with ``invalid_samples='raise'``,
+                for a sample whose pipeline fails or produces NaN / inf.
         """
         data_info = self.get_data_info(idx)
         path = data_info.get('img_path')
         try:
             results = self.pipeline(data_info)
         except FaceDataError as err:
-            if self.test_mode:
-                raise
-            return self._reject(idx, path, err.reason)
+            return self._invalid(idx, data_info, err)
         if results is None:
-            if self.test_mode:
-                raise FaceDataError(path, 'the pipeline returned None')
-            return self._reject(idx, path, 'the pipeline returned None')
+            return self._invalid(
+                idx, data_info,
+                FaceDataError(path, 'the pipeline returned None'))
         bad = _non_finite_keys(results)
         if bad:
-            reason = f'NaN or inf in {", ".join(bad)}'
-            if self.test_mode:
-                raise FaceDataError(path, reason)
-            return self._reject(idx, path, reason)
+            return self._invalid(
+                idx, data_info,
+                FaceDataError(path, f'NaN or inf in {", ".join(bad)}'))
+        if self.test_mode and self._input_template is None:
+            self._input_template = torch.zeros_like(results['inputs'])
         return results
+
+    def _invalid(self, idx: int, data_info: dict,
+                 error: FaceDataError) -> Any:
+        """A sample that cannot be used, under the bad-sample policy."""
+        path, reason = data_info.get('img_path'), error.reason
+        if not self.test_mode:
+            return self._reject(idx, path, reason)
+        if self.invalid_samples == 'raise':
+            raise error
+        if idx not in self.excluded:
+            self.excluded[idx] = reason
+            self.warn(f'test sample {idx} ({path}) excluded: {reason} '
+                      f'({len(self.excluded)} excluded so far)')
+        sample = Face3DDataSample(
+            metainfo=dict(
+                img_path=path,
+                img_id=data_info.get('img_id', idx),
+                crop_affine=np.eye(2, 3, dtype=np.float32),
+                excluded=reason))
+        return dict(inputs=self._template(idx), data_samples=sample)
+
+    def _template(self, idx: int) -> torch.Tensor:
+        """Zeros shaped like the network input of a valid sample (found
+        from ``idx`` on), for the placeholders of excluded ones."""
+        for offset in range(1, len(self)):
+            if self._input_template is not None:
+                break
+            try:
+                results = self.pipeline(
+                    self.get_data_info((idx + offset) % len(self)))
+            except FaceDataError:
+                continue
+            if results is not None:
+                self._input_template = torch.zeros_like(results['inputs'])
+        if self._input_template is None:
+            raise FaceDataError(
+                None, f'{type(self).__name__}: every sample is invalid')
+        return self._input_template.clone()
 
     def _reject(self, idx: int, path: Optional[str], reason: str) -> None:
         if idx not in self.bad_samples:

@@ -6,6 +6,23 @@ import numpy as np
 from PIL import Image
 
 
+def read_image_size(path: Union[str, Path]) -> Tuple[int, int]:
+    """``(W, H)`` of an image from its file header.
+
+    Raises:
+        ValueError: The file is missing, not an image, or so large that
+            Pillow refuses it as a decompression bomb; the message names the
+            file.
+    """
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise ValueError(
+            f'{path}: unreadable image header ({type(err).__name__}: {err})'
+        ) from err
+
+
 def read_image_sizes(paths: Sequence[Union[str, Path]]
                      ) -> Tuple[np.ndarray, List[str]]:
     """Image sizes from the file headers (no decoding).
@@ -21,8 +38,7 @@ def read_image_sizes(paths: Sequence[Union[str, Path]]
     reasons = [''] * len(paths)
     for i, path in enumerate(paths):
         try:
-            with Image.open(path) as img:
-                sizes[i] = img.size
-        except (OSError, ValueError) as err:
-            reasons[i] = f'{type(err).__name__}: {err}'
+            sizes[i] = read_image_size(path)
+        except ValueError as err:
+            reasons[i] = str(err)
     return sizes, reasons

@@ -207,7 +207,17 @@ class MorphableModel(nn.Module):
         Returns:
             Tensor: (B, 3, N) crop-frame points (x right, y down, z towards
             the camera), N = ``num_vertices`` or ``len(vertex_ids)``.
+
+        Raises:
+            ValueError: ``params`` hold NaN or inf (a mesh is not built from
+                a diverged prediction).
         """
+        self.check_params(params)
+        finite = torch.isfinite(params).all(1)
+        if not finite.all():
+            raise ValueError(
+                f'params of samples {(~finite).nonzero()[:, 0].tolist()} '
+                'hold NaN or inf; no mesh is built from them')
         if vertex_ids is None:
             return self._project(params, self.u, self.w)
         rows = (3 * vertex_ids.to(self.u.device)[:, None] +

@@ -1,60 +1,68 @@
-"""mmface3d's loader of local checkpoint files, installed into mmengine.
+"""Checkpoint files that load without running code.
 
-torch >= 2.6 loads with ``weights_only=True`` by default, which refuses the
-checkpoints an mmengine ``Runner`` writes (its ``message_hub`` holds
-``HistoryBuffer`` objects and numpy arrays), so mmengine 0.10's ``resume``,
-``load_from`` and ``load_checkpoint`` fail on them. The loader below
-replaces mmengine's local-file loader (the ``''`` scheme) with this rule:
+Full unpickling runs whatever code a file names, so mmface3d never does it
+implicitly:
 
-1. every file is first read with ``weights_only=True``: converted and
-   external weights (plain tensors, dicts, numbers, strings) load this way
-   and nothing else in them is ever unpickled;
-2. a file that needs more is fully unpickled only when a static scan of its
-   pickle (no code runs) shows mmengine's ``MessageHub`` state, i.e. it is
-   a checkpoint written by an mmengine run;
-3. anything else is refused with an error that names the pickled globals.
-
-Full unpickling runs code chosen by the file's author, and the mark of rule
-2 can be forged: resume or fine-tune only from run checkpoints you trust
-(your own work dirs). Weights from elsewhere should go through
-``tools/model_converters``, which write plain tensors.
+- every checkpoint mmface3d writes loads with ``weights_only=True``: the
+  converters write plain state dicts, and the runs' checkpoints store the
+  message hub's ``HistoryBuffer`` objects and numpy arrays as tagged plain
+  containers (:func:`encode_weights_only`, applied by
+  :class:`~mmface3d.engine.hooks.SafeCheckpointHook` on save and undone by
+  :func:`load_checkpoint_file` on load);
+- :func:`load_checkpoint_file`, installed as mmengine's loader of local
+  files, reads every file with ``weights_only=True``; a file that needs more
+  is refused with an error naming it and the opt-in, unless that very file
+  was trusted by name (:func:`trust_checkpoint`, the tools'
+  ``--trust-checkpoint FILE``).
 """
 import os.path as osp
 import pickle
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Union
 
+import numpy as np
 import torch
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
-
-# Class that only mmengine's MessageHub state puts into a checkpoint.
-RUN_CHECKPOINT_MARK = 'mmengine.logging.history_buffer.HistoryBuffer'
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 
 MapLocation = Optional[Union[str, torch.device, Callable, dict]]
+# Key of the dicts that stand for objects weights-only loading cannot build.
+TYPE_TAG = '__mmface3d_type__'
+# Real paths of files the user trusted by name for full unpickling.
+TRUSTED_FILES: Set[str] = set()
+PLAIN_TYPES = (str, int, float, bool, bytes, type(None), torch.Tensor,
+               torch.dtype, torch.device, torch.Size)
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint that only full unpickling could read."""
+
+
+def trust_checkpoint(filename: str) -> None:
+    """Allow full unpickling of this one file (the opt-in for legacy or
+    external checkpoints one trusts, e.g. runs of older mmface3d versions).
+    """
+    TRUSTED_FILES.add(osp.realpath(osp.expanduser(filename)))
 
 
 def pickled_globals(filename: str) -> List[str]:
     """Globals a ``torch.save`` file references beyond torch's weights-only
     allowlist, found by disassembling its pickle (nothing is executed).
 
-    Args:
-        filename (str): A checkpoint in torch's zip format.
-
     Returns:
         list[str]: Names like ``'numpy.ndarray'``; empty for files in the
-        legacy (pre-1.6) format, which mmengine runs never write.
+        legacy (pre-1.6) format.
     """
     try:
         return sorted(
             torch.serialization.get_unsafe_globals_in_checkpoint(filename))
-    except ValueError:
+    except (ValueError, RuntimeError, pickle.UnpicklingError):
         return []
 
 
-def load_from_local_checked(filename: str,
-                            map_location: MapLocation = None) -> Any:
-    """Load a local checkpoint: weights-only, or in full for mmengine run
-    checkpoints (see the module docstring for the rule).
+def load_checkpoint_file(filename: str,
+                         map_location: MapLocation = None) -> Any:
+    """Load a local checkpoint with ``weights_only=True``; a file trusted
+    by name (:func:`trust_checkpoint`) may be unpickled in full.
 
     Args:
         filename (str): Path of the checkpoint (``~`` is expanded).
@@ -62,34 +70,155 @@ def load_from_local_checked(filename: str,
             in :func:`torch.load`. Defaults to None.
 
     Returns:
-        Any: The loaded object (usually a dict).
+        Any: The loaded object (usually a dict), with the containers of
+        :func:`encode_weights_only` turned back into their objects.
 
     Raises:
-        FileNotFoundError: If the file does not exist.
-        pickle.UnpicklingError: If it needs more than weights-only loading
-            and is not an mmengine run checkpoint.
+        FileNotFoundError: The file does not exist.
+        ValueError: It is empty or not a torch checkpoint.
+        UnsafeCheckpointError: It holds objects beyond tensors and plain
+            containers and was not trusted by name; the message says how to
+            opt in.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    if osp.getsize(filename) == 0:
+        raise ValueError(f'checkpoint {filename} is empty (0 bytes): an '
+                         'interrupted download or copy?')
     try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+        return decode_weights_only(
+            torch.load(
+                filename, map_location=map_location, weights_only=True))
     except pickle.UnpicklingError as error:
-        names = pickled_globals(filename)
-        if RUN_CHECKPOINT_MARK not in names:
-            raise pickle.UnpicklingError(
+        if osp.realpath(filename) not in TRUSTED_FILES:
+            names = pickled_globals(filename)
+            raise UnsafeCheckpointError(
                 f'{filename} holds pickled objects beyond tensors and plain '
-                f'containers ({names or "legacy format"}) and is not an '
-                'mmengine run checkpoint, so mmface3d will not unpickle it. '
-                'Convert external weights to a plain state dict (see '
-                'tools/model_converters).') from error
+                f'containers ({", ".join(names) or "legacy format"}), which '
+                'only full unpickling reads, and full unpickling runs '
+                'whatever code the file names; mmface3d never does that '
+                'implicitly. If you trust this file, name it: '
+                f'`--trust-checkpoint {filename}` (tools/train.py, '
+                'tools/test.py) or mmface3d.utils.checkpoint.'
+                'trust_checkpoint(path); weights from elsewhere are better '
+                'converted once (tools/model_converters).') from error
+    except (EOFError, RuntimeError, OSError, ValueError) as error:
+        raise ValueError(f'{filename} is not a readable torch checkpoint '
+                         f'({type(error).__name__}: {error})') from error
     print_log(
-        f'{filename} is an mmengine run checkpoint (it carries MessageHub '
-        'state): loading it with full unpickling',
+        f'{filename}: full unpickling, as trusted with --trust-checkpoint',
         logger='current')
     return torch.load(filename, map_location=map_location, weights_only=False)
 
 
+def encode_weights_only(obj: Any, where: str = 'checkpoint') -> Any:
+    """A copy of ``obj`` that ``torch.load(weights_only=True)`` can read.
+
+    Numpy arrays and scalars and mmengine ``HistoryBuffer`` objects become
+    dicts tagged with :data:`TYPE_TAG`; containers are copied; tensors,
+    numbers, strings and None stay.
+
+    Args:
+        obj (Any): E.g. a checkpoint dict before ``torch.save``.
+        where (str): Its location, for the error message.
+
+    Raises:
+        TypeError: An object of another type (the message names where).
+    """
+    if isinstance(obj, np.generic):  # before float: np.float64 is one
+        return obj.item()
+    if isinstance(obj, PLAIN_TYPES):
+        return obj
+    if isinstance(obj, HistoryBuffer):
+        log, count = obj.data
+        return {
+            TYPE_TAG: 'HistoryBuffer',
+            'log': torch.from_numpy(np.array(log)),
+            'count': torch.from_numpy(np.array(count)),
+            'max_length': obj.max_length
+        }
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            raise TypeError(f'{where}: an object array cannot be stored in a '
+                            'weights-only checkpoint')
+        return {TYPE_TAG: 'ndarray', 'data': torch.from_numpy(obj.copy())}
+    if isinstance(obj, dict):
+        return type(obj)((key, encode_weights_only(value, f'{where}.{key}'))
+                         for key, value in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(
+            encode_weights_only(value, f'{where}[{i}]')
+            for i, value in enumerate(obj))
+    raise TypeError(f'{where}: a {type(obj).__module__}.'
+                    f'{type(obj).__qualname__} cannot be stored in a '
+                    'weights-only checkpoint')
+
+
+def decode_weights_only(obj: Any) -> Any:
+    """Undo :func:`encode_weights_only`."""
+    if isinstance(obj, dict):
+        kind = obj.get(TYPE_TAG)
+        if kind == 'HistoryBuffer':
+            return HistoryBuffer(obj['log'].numpy(), obj['count'].numpy(),
+                                 obj['max_length'])
+        if kind == 'ndarray':
+            return obj['data'].numpy()
+        return type(obj)((key, decode_weights_only(value))
+                         for key, value in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(decode_weights_only(value) for value in obj)
+    return obj
+
+
 CheckpointLoader.register_scheme(
-    prefixes='', loader=load_from_local_checked, force=True)
+    prefixes='', loader=load_checkpoint_file, force=True)
+
+
+def state_dict_mismatch(model: torch.nn.Module,
+                        state_dict: Dict[str, torch.Tensor]) -> str:
+    """'' when ``state_dict`` fits ``model`` key for key and shape for shape,
+    else a one-line summary of what does not."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    shapes = [
+        f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}'
+        for k in own if k in state_dict
+        and tuple(state_dict[k].shape) != tuple(own[k].shape)
+    ]
+    parts = [
+        f'{len(names)} {what} (e.g. {", ".join(names[:3])})'
+        for names, what in ((missing, 'keys missing from the checkpoint'),
+                            (unexpected, 'unexpected keys'),
+                            (shapes, 'shape mismatches (checkpoint vs '
+                             'model)')) if names
+    ]
+    return '; '.join(parts)
+
+
+def load_model_weights(model: torch.nn.Module,
+                       filename: str,
+                       allow_partial: bool = False) -> None:
+    """Load a checkpoint's ``state_dict`` into ``model`` (on the CPU,
+    weights-only, ``module.`` prefixes removed).
+
+    Raises:
+        ValueError: The keys or shapes do not match the model and
+            ``allow_partial`` is False; the message summarises the mismatch
+            in one line.
+    """
+    checkpoint = load_checkpoint_file(filename, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, dict) else checkpoint
+    if not isinstance(state_dict, dict):
+        raise ValueError(f'{filename}: no state dict in the checkpoint')
+    state_dict = {(k[len('module.'):] if k.startswith('module.') else k): v
+                  for k, v in state_dict.items()}
+    problem = state_dict_mismatch(model, state_dict)
+    if problem and not allow_partial:
+        raise ValueError(
+            f'{filename} does not fit the model: {problem}. A checkpoint of '
+            'another architecture or config? (--allow-partial-load loads '
+            'what fits and keeps the rest at its initial weights)')
+    load_state_dict(model, state_dict, strict=False, logger='current')

@@ -30,6 +30,11 @@ def _prepare(vertices: ArrayLike, triangles: ArrayLike,
     triangles = _as_numpy(triangles).astype(np.int64)
     if vertices.ndim != 2 or vertices.shape[1] != 3:
         raise ValueError(f'vertices must be (N, 3), got {vertices.shape}')
+    if not np.isfinite(vertices).all():
+        bad = int((~np.isfinite(vertices).all(1)).sum())
+        raise ValueError(f'{bad} of {len(vertices)} vertices hold NaN or inf '
+                         '(params of a diverged model?); refusing to write '
+                         'the mesh')
     if triangles.ndim != 2 or triangles.shape[1] != 3:
         raise ValueError(f'triangles must be (M, 3), got {triangles.shape}')
     if triangles.size and (triangles.min() < 0
@@ -38,8 +43,8 @@ def _prepare(vertices: ArrayLike, triangles: ArrayLike,
                          f'[0, {len(vertices)})')
     if colors is not None:
         colors = _as_numpy(colors).astype(np.float64)
-        if colors.shape != vertices.shape:
-            raise ValueError(f'colors must be (N, 3) like vertices '
+        if colors.shape != vertices.shape or not np.isfinite(colors).all():
+            raise ValueError(f'colors must be finite (N, 3) like vertices '
                              f'{vertices.shape}, got {colors.shape}')
         if colors.max(initial=0) > 1:
             colors = colors / 255.0

@@ -1,6 +1,7 @@
 """Shared steps of the converters in ``tools/model_converters``.
 
-A released checkpoint is read with ``weights_only=True`` (it only holds
+A released checkpoint is read with ``weights_only=True``
+(:func:`~mmface3d.utils.checkpoint.load_checkpoint_file`: it only holds
 tensors and numbers), its ``module.`` (DataParallel) prefixes are removed,
 keys are renamed into a :class:`~mmface3d.models.Face3DRegressor` state dict
 (``backbone.*``, ``head.fc.*``) and the result is written with ``meta`` as a
@@ -17,6 +18,8 @@ from mmengine.utils import mkdir_or_exist
 from torch import Tensor
 
 from mmface3d.version import __version__
+from .checkpoint import load_checkpoint_file, trust_checkpoint
+from .cli import run_tool
 
 DATA_PARALLEL_PREFIX = 'module.'
 
@@ -36,7 +39,7 @@ def load_released_checkpoint(
         the remaining top-level entries that are plain numbers or strings
         (e.g. ``epoch``).
     """
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_file(path, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise ValueError(f'{path}: expected a dict, got '
                          f'{type(checkpoint).__name__}')
@@ -152,10 +155,24 @@ def convert_released(
 
 def converter_main(convert: Callable[[str, str], Dict[str, Tensor]],
                    description: str) -> None:
-    """Command line of a converter: ``SRC DST``."""
+    """Command line of a converter: ``SRC DST`` (``--trust-checkpoint SRC``
+    for a release that only full unpickling reads)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='released checkpoint')
     parser.add_argument('dst', help='output mmface3d checkpoint')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help='allow full unpickling of this file (it runs the code the file '
+        'names; only for files you trust), see docs/trust.md')
     args = parser.parse_args()
-    state_dict = convert(args.src, args.dst)
-    print(f'wrote {len(state_dict)} tensors to {args.dst}')
+
+    def run():
+        for filename in args.trust_checkpoint:
+            trust_checkpoint(filename)
+        state_dict = convert(args.src, args.dst)
+        print(f'wrote {len(state_dict)} tensors to {args.dst}')
+
+    run_tool(run)

@@ -34,9 +34,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import scipy.io as sio
 from mmengine.logging import print_log
-from PIL import Image
 from tqdm import tqdm
 
+from mmface3d.datasets.image_sizes import read_image_size
 from mmface3d.morphable import load_fit_mat
 from mmface3d.utils import get_data_root
 
@@ -71,14 +71,13 @@ def read_sample(root: Path, subset: str, stem: str) -> Dict:
         (68, 2) and ``landmark_file`` (bool).
 
     Raises:
-        OSError: The image cannot be read.
-        ValueError: A ``.mat`` file is unreadable or lacks a field, or a
-            field has the wrong shape or non-finite values.
+        ValueError: The image header cannot be read (missing, not an image,
+            a decompression bomb), a ``.mat`` file is unreadable or lacks a
+            field, or a field has the wrong shape or non-finite values.
     """
     img = root / subset / f'{stem}.jpg'
     fit = load_fit_mat(root / subset / f'{stem}.mat')
-    with Image.open(img) as handle:
-        size = handle.size
+    size = read_image_size(img)
     lm_path = root / 'landmarks' / subset / f'{stem}_pts.mat'
     if lm_path.is_file():
         try:

@@ -103,6 +103,10 @@ class FaceCrop(BaseTransform):
             the box side on each axis (uniform). Defaults to 0 (off).
         rotate_jitter (float): In-plane rotation drawn uniformly from
             ``[-rotate_jitter, rotate_jitter]`` degrees. Defaults to 0 (off).
+        min_overlap (float): The (unjittered) box must have at least this
+            fraction of its area inside the image; less is an unusable
+            annotation (a box off the image, or an image far smaller than its
+            box), refused with :class:`FaceDataError`. Defaults to 0.25.
     """
 
     def __init__(self,
@@ -112,7 +116,8 @@ class FaceCrop(BaseTransform):
                  interpolation: str = 'bilinear',
                  scale_jitter: float = 0.0,
                  shift_jitter: float = 0.0,
-                 rotate_jitter: float = 0.0) -> None:
+                 rotate_jitter: float = 0.0,
+                 min_overlap: float = 0.25) -> None:
         if box_source not in ('roi_box', 'landmarks'):
             raise ValueError("box_source must be 'roi_box' or 'landmarks', "
                              f'got {box_source!r}')
@@ -136,6 +141,10 @@ class FaceCrop(BaseTransform):
         self.scale_jitter = scale_jitter
         self.shift_jitter = shift_jitter
         self.rotate_jitter = rotate_jitter
+        if not 0 <= min_overlap <= 1:
+            raise ValueError(
+                f'min_overlap must be in [0, 1], got {min_overlap}')
+        self.min_overlap = min_overlap
 
     @cache_randomness
     def _sample_jitter(self) -> Tuple[float, np.ndarray, float]:
@@ -228,6 +237,15 @@ class FaceCrop(BaseTransform):
             raise FaceDataError(
                 path, f'roi_box {box.tolist()} is more than {MAX_BOX_RATIO}x '
                 f'the image ({width}x{height}); not a face box')
+        inside = np.clip(np.minimum(box[2:], [width, height]) -
+                         np.maximum(box[:2], 0), 0, None).prod()
+        overlap = inside / side.prod()
+        if overlap < self.min_overlap:
+            raise FaceDataError(
+                path, f'roi_box {box.tolist()} has {overlap:.0%} of its area '
+                f'inside the {width}x{height} image (min_overlap='
+                f'{self.min_overlap:.0%}): a box off the image, or an image '
+                'far smaller than its box')
 
     def _jittered_affine(self, box: np.ndarray):
         """Random box around ``box`` -> (image-to-crop affine (2, 3), new
@@ -287,4 +305,5 @@ class FaceCrop(BaseTransform):
                 f"interpolation='{self.interpolation}', "
                 f'scale_jitter={self.scale_jitter}, '
                 f'shift_jitter={self.shift_jitter}, '
-                f'rotate_jitter={self.rotate_jitter})')
+                f'rotate_jitter={self.rotate_jitter}, '
+                f'min_overlap={self.min_overlap})')

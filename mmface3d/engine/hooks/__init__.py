@@ -1,3 +1,4 @@
 from .face3d_visualization_hook import Face3DVisualizationHook
+from .safe_checkpoint_hook import SafeCheckpointHook
 
-__all__ = ['Face3DVisualizationHook']
+__all__ = ['Face3DVisualizationHook', 'SafeCheckpointHook']

@@ -55,6 +55,8 @@ class Face3DVisualizationHook(Hook):
         loader = runner.val_loop.dataloader if phase == 'val' else \
             runner.test_loop.dataloader
         for sample in outputs:
+            if 'excluded' in sample.metainfo:
+                continue  # its image or box is unusable: nothing to draw on
             img_path = sample.metainfo['img_path']
             image = self._original_image(loader.dataset, sample)
             name = osp.splitext(osp.basename(img_path))[0]

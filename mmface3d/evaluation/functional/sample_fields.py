@@ -4,7 +4,8 @@ mmengine's ``Evaluator.process`` hands metrics ``data_sample.to_dict()``
 (metainfo and data fields flattened into one dict); a direct call may pass
 :class:`~mmface3d.structures.Face3DDataSample` objects. Both answer ``get``.
 """
-from typing import Any, Optional, Sequence, Union
+from pathlib import Path
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -73,3 +74,33 @@ def sample_array(sample: Sample,
                          ' holds NaN or inf values; refusing to average a '
                          'diverged prediction into the metric')
     return array
+
+
+def excluded_result(sample: Sample) -> Optional[dict]:
+    """The record of a sample its dataset excluded from scoring (metainfo
+    ``excluded``: the reason, set under ``invalid_samples='exclude'``), or
+    None for a sample to score."""
+    reason = sample.get('excluded', None)
+    if reason is None:
+        return None
+    return dict(
+        img_id=int(sample_field(sample, 'img_id')),
+        img_path=str(sample.get('img_path', '?')),
+        excluded=str(reason))
+
+
+def split_excluded(results: Sequence[dict]
+                   ) -> Tuple[List[dict], List[dict]]:
+    """(results to score, records of :func:`excluded_result`)."""
+    kept = [r for r in results if 'excluded' not in r]
+    return kept, [r for r in results if 'excluded' in r]
+
+
+def describe_excluded(excluded: Sequence[dict], shown: int = 5) -> str:
+    """``'; 3 excluded: a.jpg (reason), ...'``, or '' for none."""
+    if not excluded:
+        return ''
+    listed = '; '.join(f'{Path(r["img_path"]).name} ({r["excluded"]})'
+                       for r in excluded[:shown])
+    more = ' ...' if len(excluded) > shown else ''
+    return f'; {len(excluded)} excluded: {listed}{more}'

@@ -1,6 +1,6 @@
 """Sparse 68-point alignment on AFLW2000-3D, the 2DASL paper's headline
 protocol."""
-from typing import Dict, List, Sequence
+from typing import Dict, List
 
 import numpy as np
 
@@ -48,15 +48,14 @@ class AFLW2000Metric(BaseAFLW2000Metric):
         super().__init__(**kwargs)
         self.gt = gt
 
-    def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
-        """Keep ``img_id``, ``yaw``, the ground truth and
-        ``pred_landmarks`` of each sample."""
-        for sample in data_samples:
-            result = self._sample_gt(sample, (3, ) if self.gt == 'ori' else
-                                     (2, 3))
-            result['pred_landmarks'] = sample_array(sample, 'pred_landmarks',
-                                                    (68, 3))
-            self.results.append(result)
+    def process_sample(self, sample: Sample) -> dict:
+        """``img_id``, ``yaw``, the ground truth and ``pred_landmarks`` of
+        one sample."""
+        result = self._sample_gt(sample,
+                                 (3, ) if self.gt == 'ori' else (2, 3))
+        result['pred_landmarks'] = sample_array(sample, 'pred_landmarks',
+                                                (68, 3))
+        return result
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """NME of all images at once, summarised by yaw bucket."""

@@ -2,6 +2,7 @@
 subsets, the yaw-bucket report and, for the mesh metrics, predicted and
 ground-truth meshes in the original image."""
 import inspect
+from abc import abstractmethod
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -14,8 +15,9 @@ from mmface3d.morphable import (MorphableModel, convert_convention,
                                 get_face_mirror, get_morphable_model,
                                 unmirror_image_params)
 from mmface3d.structures import AFLW2000_NUM_IMAGES, aflw2000_subset_ids
-from ..functional import (describe_sample, format_nme_table, sample_array,
-                          sample_field, select_aflw2000_subset,
+from ..functional import (describe_excluded, describe_sample, excluded_result,
+                          format_nme_table, sample_array, sample_field,
+                          select_aflw2000_subset, split_excluded,
                           summarize_by_yaw, yaw_bucket_index)
 from ..functional.sample_fields import Sample
 
@@ -32,10 +34,12 @@ class BaseAFLW2000Metric(BaseMetric):
     ``process`` refuses an ``img_id`` outside [0, 2000) and NaN / inf
     predictions, naming the sample. ``compute_metrics`` refuses images
     evaluated twice and, unless ``allow_partial``, a set that misses images
-    of the subset. NMEs are reported in percent per yaw bucket (abs yaw in
-    [0, 30], (30, 60], above 60), with the mean and std of the three bucket
-    means and the all-image mean, and logged as a table in the layout of the
-    2DASL paper's Table 1.
+    of the subset. Samples their dataset excluded (an unusable image or box
+    under ``invalid_samples='exclude'``) count as evaluated but are not
+    scored; the table names them and why. NMEs are reported in percent per
+    yaw bucket (abs yaw in [0, 30], (30, 60], above 60), with the mean and
+    std of the three bucket means and the all-image mean, and logged as a
+    table in the layout of the 2DASL paper's Table 1.
 
     Args:
         subset (str): ``'2000'`` or ``'1998'`` (without ids 1081 and 1798,
@@ -67,6 +71,18 @@ class BaseAFLW2000Metric(BaseMetric):
             collect_dir=collect_dir)
         self.allow_partial = allow_partial
 
+    def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
+        """Keep what :meth:`process_sample` takes of each sample, or the
+        record of an excluded one."""
+        for sample in data_samples:
+            self.results.append(
+                excluded_result(sample) or self.process_sample(sample))
+
+    @abstractmethod
+    def process_sample(self, sample: Sample) -> dict:
+        """The small dict of one scored sample that ``compute_metrics``
+        reads."""
+
     def _sample_gt(self, sample: Sample, dims: Sequence[int]) -> dict:
         """``img_id``, ``yaw`` and the (68, D) ``gt_landmarks_img`` of one
         sample, checked; ``dims`` are the widths D accepted."""
@@ -90,10 +106,15 @@ class BaseAFLW2000Metric(BaseMetric):
             gt_landmarks=gt)
 
     def _select(self, results: List[dict]) -> List[dict]:
-        """The results of the subset, ordered by image id."""
+        """The scored results of the subset, ordered by image id; the
+        excluded ones of the subset go to ``self.excluded``."""
         ids = np.array([r['img_id'] for r in results], dtype=np.int64)
         rows = select_aflw2000_subset(ids, self.subset, self.allow_partial)
-        return [results[i] for i in rows]
+        kept, self.excluded = split_excluded([results[i] for i in rows])
+        if not kept:
+            raise ValueError(f'AFLW{self.subset}: every evaluated image was '
+                             f'excluded{describe_excluded(self.excluded)}')
+        return kept
 
     def _report(self, nmes: Dict[str, np.ndarray], rows: List[dict],
                 title: str) -> Dict[str, float]:
@@ -115,7 +136,8 @@ class BaseAFLW2000Metric(BaseMetric):
             for name, nme in nmes.items()
         }
         header = (f'{title} on AFLW{self.subset}: {len(rows)} of '
-                  f'{self.num_expected} images')
+                  f'{self.num_expected} images'
+                  f'{describe_excluded(self.excluded)}')
         counts = np.bincount(yaw_bucket_index(yaw), minlength=3)
         print_log(
             '\n' + format_nme_table(header, summaries, counts),
@@ -177,21 +199,19 @@ class BaseAFLW2000MeshMetric(BaseAFLW2000Metric):
         # None: whole meshes; see _keep_vertices.
         self.step: Optional[int] = None
 
-    def process(self, data_batch, data_samples: Sequence[Sample]) -> None:
-        """Keep the ground truth, the predicted params, the crop map and the
-        predicting model of each sample."""
-        for sample in data_samples:
-            result = self._sample_gt(sample, (3, ))
-            model_cfg = sample_field(sample, 'pred_morphable_model')
-            num_params = 12 + model_cfg['n_shape'] + model_cfg['n_exp']
-            result.update(
-                pred_params=sample_array(sample, 'pred_params',
-                                         (num_params, )),
-                crop_affine=sample_array(sample, 'crop_affine', (2, 3)),
-                gt_params=sample_array(sample, 'gt_params_img', (None, )),
-                gt_convention=str(sample_field(sample, 'params_convention')),
-                model_cfg={k: model_cfg[k] for k in MESH_KEYS})
-            self.results.append(result)
+    def process_sample(self, sample: Sample) -> dict:
+        """The ground truth, the predicted params, the crop map and the
+        predicting model of one sample."""
+        result = self._sample_gt(sample, (3, ))
+        model_cfg = sample_field(sample, 'pred_morphable_model')
+        num_params = 12 + model_cfg['n_shape'] + model_cfg['n_exp']
+        result.update(
+            pred_params=sample_array(sample, 'pred_params', (num_params, )),
+            crop_affine=sample_array(sample, 'crop_affine', (2, 3)),
+            gt_params=sample_array(sample, 'gt_params_img', (None, )),
+            gt_convention=str(sample_field(sample, 'params_convention')),
+            model_cfg={k: model_cfg[k] for k in MESH_KEYS})
+        return result
 
     def _keep_vertices(self, step: int) -> None:
         """Score only every ``step``-th vertex of the mesh: :meth:`_meshes`

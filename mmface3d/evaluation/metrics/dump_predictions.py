@@ -6,7 +6,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmface3d.registry import METRICS
-from ..functional.predictions import save_predictions, stack_predictions
+from ..functional import (describe_excluded, excluded_result, save_predictions,
+                          split_excluded, stack_predictions)
 
 
 @METRICS.register_module()
@@ -14,7 +15,8 @@ class DumpPredictions(BaseMetric):
     """Collect every sample's predictions and write them to ``out_file`` in
     the format of :mod:`mmface3d.evaluation.functional.predictions`
     (``img_ids``, ``pred_params``, ``pred_landmarks`` in image pixels,
-    ``crop_affines``, ``img_paths``), which ``plot_edc.py`` reads.
+    ``crop_affines``, ``img_paths``), which ``plot_edc.py`` reads. Samples
+    their dataset excluded are left out and named in the log.
 
     Args:
         out_file (str): The ``.npz`` to write.
@@ -30,17 +32,20 @@ class DumpPredictions(BaseMetric):
         # One entry per sample: mmengine drops the padding of the last
         # distributed batch by counting entries.
         self.results.extend(
-            stack_predictions([sample]) for sample in data_samples)
+            excluded_result(sample) or stack_predictions([sample])
+            for sample in data_samples)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        results, excluded = split_excluded(results)
         if not results:
             raise ValueError(f'no predictions were made, nothing to save to '
-                             f'{self.out_file}')
+                             f'{self.out_file}{describe_excluded(excluded)}')
         merged = {
             key: np.concatenate([r[key] for r in results])
             for key in results[0]
         }
         path = save_predictions(self.out_file, merged)
         MMLogger.get_current_instance().info(
-            f'saved {len(merged["img_ids"])} predictions to {path}')
+            f'saved {len(merged["img_ids"])} predictions to {path}'
+            f'{describe_excluded(excluded)}')
         return {}

@@ -8,8 +8,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmface3d.registry import METRICS
-from ..functional import (bbox_size, describe_sample, format_nme_table,
-                          point_nme, sample_array, sample_field,
+from ..functional import (bbox_size, describe_excluded, describe_sample,
+                          excluded_result, format_nme_table, point_nme,
+                          sample_array, sample_field, split_excluded,
                           summarize_by_yaw, yaw_bucket_index)
 from ..functional.sample_fields import Sample
 
@@ -178,6 +179,10 @@ class VisibleLandmarkMetric(BaseMetric):
         """Keep the predicted and ground-truth points, the visibility, the
         ``gt_bbox`` and the yaw (``by_yaw``) of each sample."""
         for sample in data_samples:
+            excluded = excluded_result(sample)
+            if excluded is not None:
+                self.results.append(excluded)
+                continue
             visible = self._visible(sample)
             if not (visible & self.predicted).any():
                 raise ValueError(f'data sample ({describe_sample(sample)}) '
@@ -202,6 +207,11 @@ class VisibleLandmarkMetric(BaseMetric):
                 f'{type(self).__name__}: {len(results)} images evaluated, '
                 f'the benchmark has {self.expected_num_images}; set '
                 'expected_num_images=None to evaluate another set')
+        results, excluded = split_excluded(results)
+        excluded_text = describe_excluded(excluded)
+        if not results:
+            raise ValueError(f'{type(self).__name__}: every image was '
+                             f'excluded{excluded_text}')
         pred, gt, visible, gt_bbox = (
             np.stack([r[key] for r in results])
             for key in ('pred', 'gt', 'visible', 'gt_bbox'))
@@ -217,13 +227,14 @@ class VisibleLandmarkMetric(BaseMetric):
         if not self.by_yaw:
             value = 100.0 * float(nme.mean())
             print_log(f'{self.benchmark}: {name} = {value:.2f} % over '
-                      f'{len(nme)} images', logger='current')
+                      f'{len(nme)} images{excluded_text}', logger='current')
             return {f'{name}_all': value}
         yaw = np.array([r['yaw'] for r in results])
         summary = {k: 100.0 * v for k, v in summarize_by_yaw(nme, yaw).items()}
         print_log(
             '\n' + format_nme_table(
-                f'{self.benchmark} ({self.num_points} points), NME (%)',
+                f'{self.benchmark} ({self.num_points} points), NME (%), '
+                f'{len(nme)} images{excluded_text}',
                 {name: summary},
                 np.bincount(yaw_bucket_index(yaw), minlength=3)),
             logger='current')

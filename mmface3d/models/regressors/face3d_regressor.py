@@ -1,6 +1,8 @@
 """A single-image 3DMM parameter regressor (3DDFA, 3DDFA_V2, 2DASL)."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
@@ -46,6 +48,30 @@ class Face3DRegressor(BaseModel):
     def morphable_model(self):
         """The head's :class:`~mmface3d.models.MorphableModel`."""
         return self.head.morphable_model
+
+    def parse_losses(self, losses: Dict[str, Tensor]
+                     ) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """mmengine's sum of the ``loss`` terms, after checking each term
+        is finite.
+
+        Raises:
+            FloatingPointError: A term is NaN or inf; the message names the
+                iteration and the term, and the run stops before a NaN
+                checkpoint is written.
+        """
+        for name, value in losses.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if not all(torch.isfinite(v).all() for v in values):
+                step = MessageHub.get_current_instance().get_info('iter')
+                where = 'a training step' if step is None else \
+                    f'iteration {step + 1}'
+                shown = [v.detach().float().mean().item() for v in values]
+                raise FloatingPointError(
+                    f'{where}: loss term `{name}` is {shown}, not finite; '
+                    'training stops here, before a NaN checkpoint (the last '
+                    'checkpoint is intact). Lower the learning rate or check '
+                    'the data')
+        return super().parse_losses(losses)
 
     def extract_feat(self, inputs: Tensor) -> Tuple[Tensor]:
         """(B, C, H, W) inputs -> tuple of backbone features."""

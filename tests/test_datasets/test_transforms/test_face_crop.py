@@ -154,9 +154,14 @@ def test_box_partly_and_fully_outside():
     # image column x lands on crop column x + 60
     assert (crop[:78, 62:108] == 200).all() and (crop[:78, 112:] == 50).all()
     np.testing.assert_allclose(out['gt_landmarks_2d'], [[60, 0], [120, 120]])
-    # fully outside: an all-zero crop, points mapped, nothing NaN
+    # fully outside: refused by default (a benchmark image scored 904 %
+    # with such a box); min_overlap=0 gives an all-zero crop, points
+    # mapped, nothing NaN
+    with pytest.raises(FaceDataError, match=r'0% of its area inside'):
+        FaceCrop()(dict(img=img.copy(), roi_box=np.array([500., 500, 560,
+                                                          560])))
     for jitter in (dict(), dict(rotate_jitter=20)):
-        out = FaceCrop(**jitter)(dict(
+        out = FaceCrop(min_overlap=0, **jitter)(dict(
             img=img.copy(), roi_box=np.array([500., 500, 560, 560]),
             gt_landmarks_2d=np.array([[530., 530.]])))
         assert (out['img'] == 0).all()
@@ -170,6 +175,8 @@ def test_box_partly_and_fully_outside():
     ([10., 10., 10., 50.], 'empty'),
     ([10., np.nan, 40., 50.], 'not finite'),
     ([0., 0., 1e6, 1e6], 'not a face box'),
+    # a 50x50 image under a 316-pixel benchmark box: 2.5 % inside
+    ([0., 0., 316., 316.], 'an image far smaller than its box'),
 ])
 def test_bad_boxes_name_the_file(box, reason):
     with pytest.raises(FaceDataError, match=f'face.jpg.*{reason}'):
