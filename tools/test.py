@@ -19,6 +19,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import mmface3d.engine  # noqa: F401  (installs the checkpoint loader)
+from mmface3d.registry import RUNNERS
 from mmface3d.utils.checkpoint import load_model_weights
 from mmface3d.utils import add_common_args, apply_common_args, run_tool
 
@@ -80,7 +81,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
     model = runner.model.module if is_model_wrapper(runner.model) else \
         runner.model
     load_model_weights(model, args.checkpoint, args.allow_partial_load)

@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import mmface3d.engine  # noqa: F401  (installs the checkpoint loader)
+from mmface3d.registry import RUNNERS
 from mmface3d.utils import add_common_args, apply_common_args, run_tool
 
 
@@ -40,8 +41,12 @@ def main():
             'train_dataloader / train_cfg): use it with tools/test.py, and '
             'train with a training config (docs/getting_started.md)')
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        # one wrapper, or one per optimiser (TwoDASLOptimWrapperConstructor)
+        wrappers = [cfg.optim_wrapper[name] for name in ('regressor', 'critic')
+                    if name in cfg.optim_wrapper] or [cfg.optim_wrapper]
+        for wrapper in wrappers:
+            wrapper.type = 'AmpOptimWrapper'
+            wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         if find_latest_checkpoint(cfg.work_dir) is None:
             raise FileNotFoundError(
@@ -53,7 +58,8 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
     runner.train()
 
 

@@ -1,4 +1,6 @@
 default_scope = 'mmface3d'
+# mmengine's Runner with the environment / config dump in the log file only
+runner_type = 'Face3DRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -15,7 +17,12 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-vis_backends = [dict(type='LocalVisBackend')]
+# Scalars (every loss term, the learning rates) and images also go to
+# TensorBoard: `tensorboard --logdir work_dirs/<config>`.
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='TensorboardVisBackend')
+]
 visualizer = dict(
     type='Face3DLocalVisualizer', vis_backends=vis_backends,
     name='visualizer')
@@ -30,4 +37,7 @@ resume = False
 
 # Checkpoints that load with torch.load(weights_only=True): no file is ever
 # unpickled in full implicitly (docs/trust.md).
-custom_hooks = [dict(type='SafeCheckpointHook')]
+custom_hooks = [
+    dict(type='SafeCheckpointHook'),
+    dict(type='ProgressBarHook'),
+]

@@ -64,6 +64,10 @@ class SyntheticFaceDataset(BaseFaceDataset):
             ``'3d'``, 2 for ``'2d'``). Defaults to None.
         occlusion_prob (float, optional): Probability of occluders; None
             takes the split's. Defaults to None.
+        eval_ground_truth (bool): Give the '2d' split the benchmark ground
+            truth too (``gt_landmarks_img``, ``yaw``; still no params and
+            ``has_3d=False``), to score models on held-out faces of the
+            in-the-wild distribution. Defaults to False.
         cache_dir (str, optional): Folder for the per-sample cache. Defaults
             to None (no cache).
         model_path (str): BFM folder (3DDFA layout). Defaults to ``'bfm'``.
@@ -95,6 +99,7 @@ class SyntheticFaceDataset(BaseFaceDataset):
                  img_size: int = 120,
                  landmark_noise: Optional[float] = None,
                  occlusion_prob: Optional[float] = None,
+                 eval_ground_truth: bool = False,
                  cache_dir: Optional[str] = None,
                  model_path: str = 'bfm',
                  texture_path: str = 'bfm/Model_Shape_Sim.mat',
@@ -117,6 +122,7 @@ class SyntheticFaceDataset(BaseFaceDataset):
             self.sampling['landmark_noise'] = float(landmark_noise)
         if occlusion_prob is not None:
             self.sampling['occlusion_prob'] = float(occlusion_prob)
+        self.eval_ground_truth = eval_ground_truth
         self.cache_dir = cache_dir
         self.model_path = model_path
         self.texture_path = texture_path
@@ -167,7 +173,8 @@ class SyntheticFaceDataset(BaseFaceDataset):
             return None
         settings = repr((sorted(self.sampling.items()), self.img_size,
                          self.model_path, self.texture_path,
-                         self.param_stats, self.convention))
+                         self.param_stats, self.convention,
+                         self.eval_ground_truth))
         digest = hashlib.sha1(settings.encode()).hexdigest()[:8]
         return SampleCache(
             Path(self.cache_dir) / f'{self.split}_seed{self.seed}_{digest}',
@@ -295,7 +302,9 @@ class SyntheticFaceDataset(BaseFaceDataset):
             sample.update(
                 gt_params_img=draw['params'],
                 gt_landmarks_2d=landmarks[:, :2].copy(),
-                gt_landmarks_3d=landmarks.copy(),
+                gt_landmarks_3d=landmarks.copy())
+        if self.split == '3d' or self.eval_ground_truth:
+            sample.update(
                 gt_landmarks_img=landmarks.copy(),
                 yaw=float(draw['pose'][0]))
         return sample

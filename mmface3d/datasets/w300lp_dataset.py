@@ -104,9 +104,12 @@ class W300LPDataset(BaseFaceDataset):
         path = Path(self.ann_file)
         if not path.is_file():
             raise FileNotFoundError(
-                f'{path} does not exist: build it with `python '
-                'tools/dataset_converters/prepare_300wlp.py` (see '
-                'docs/datasets.md)')
+                f'300W-LP: {path} does not exist; build it from the 300W-LP '
+                'release with `python tools/dataset_converters/'
+                'prepare_300wlp.py` (docs/datasets.md). Without 300W-LP, '
+                'train configs/2dasl/2dasl_mbv1-0.5_quickstart_synthetic-'
+                '120x120.py (synthetic faces) or the AFLW in-the-wild '
+                'configs/2dasl/*_aflw-itw-* (docs/model_zoo.md)')
         with np.load(path) as data:
             cache = {k: data[k] for k in data.files}
         num = None

@@ -1,5 +1,6 @@
-"""Face boxes from landmarks: the 3DDFA benchmark crop-box rule
-(REFERENCE.md section 3) and tight boxes of the visible points."""
+"""Crop boxes: the 3DDFA benchmark rule from landmarks (REFERENCE.md
+section 3), the 3DDFA_V2 rule from a face detector's box, and tight boxes of
+the visible points."""
 import numpy as np
 
 
@@ -30,6 +31,44 @@ def benchmark_roi_box(landmarks: np.ndarray, img_width: int,
     start = np.round(center - side / 2)
     box = np.concatenate([start, start + np.round(side)], axis=1)
     return np.clip(box, 1, [img_width, img_height, img_width, img_height])
+
+
+def detector_roi_box(bboxes: np.ndarray,
+                     scale: float = 1.58,
+                     center_shift: float = 0.14) -> np.ndarray:
+    """The crop box of a face detector's box (the 3DDFA_V2 rule).
+
+    A detector box (FaceBoxes, dlib, S3FD) holds the face from the forehead
+    to the chin, tighter than the benchmark crop and centred higher than the
+    68 landmarks. With ``m`` the mean of the box's width and height, the
+    crop is the square of side ``scale * m`` centred ``center_shift * m``
+    below the box centre. The box is neither rounded nor clipped: the crop
+    (:class:`~mmface3d.datasets.transforms.FaceCrop`) rounds it and fills
+    what lies outside the image with zeros.
+
+    Args:
+        bboxes (np.ndarray): (B, 4+) detector boxes ``[x0, y0, x1, y1,
+            ...]`` in image pixels (a score column is ignored).
+        scale (float): Crop side over the mean box side. Defaults to 1.58.
+        center_shift (float): Downward shift of the centre, in mean box
+            sides. Defaults to 0.14.
+
+    Returns:
+        np.ndarray: (B, 4) float64 crop boxes ``[sx, sy, ex, ey]``.
+    """
+    bboxes = np.asarray(bboxes, dtype=np.float64)
+    if bboxes.ndim != 2 or bboxes.shape[1] < 4:
+        raise ValueError(
+            f'bboxes must be (B, 4+) [x0, y0, x1, y1, ...], got '
+            f'{bboxes.shape}')
+    lo, hi = bboxes[:, :2], bboxes[:, 2:4]
+    if not np.isfinite(bboxes[:, :4]).all() or (hi <= lo).any():
+        raise ValueError('bboxes must be finite with x1 > x0 and y1 > y0, '
+                         f'got {bboxes[:, :4].tolist()}')
+    mean_side = (hi - lo).mean(1, keepdims=True)
+    center = (lo + hi) / 2 + [0.0, 1.0] * (center_shift * mean_side)
+    half = scale * mean_side / 2
+    return np.concatenate([center - half, center + half], axis=1)
 
 
 def _fill_hidden(points: np.ndarray, visible: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ implicitly:
 """
 import os.path as osp
 import pickle
+import zipfile
 from typing import Any, Callable, Dict, List, Optional, Set, Union
 
 import numpy as np
@@ -91,6 +92,10 @@ def load_checkpoint_file(filename: str,
             torch.load(
                 filename, map_location=map_location, weights_only=True))
     except pickle.UnpicklingError as error:
+        if not _is_torch_file(filename):
+            raise ValueError(f'{filename} is not a readable torch checkpoint '
+                             '(neither a zip archive nor the legacy format)'
+                             ) from error
         if osp.realpath(filename) not in TRUSTED_FILES:
             names = pickled_globals(filename)
             raise UnsafeCheckpointError(
@@ -103,13 +108,34 @@ def load_checkpoint_file(filename: str,
                 'tools/test.py) or mmface3d.utils.checkpoint.'
                 'trust_checkpoint(path); weights from elsewhere are better '
                 'converted once (tools/model_converters).') from error
-    except (EOFError, RuntimeError, OSError, ValueError) as error:
+    except Exception as error:  # damaged files raise many types
         raise ValueError(f'{filename} is not a readable torch checkpoint '
                          f'({type(error).__name__}: {error})') from error
     print_log(
         f'{filename}: full unpickling, as trusted with --trust-checkpoint',
         logger='current')
     return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+class _NoGlobalsUnpickler(pickle.Unpickler):
+    """Reads pickled plain values only (any global is refused)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f'global {module}.{name}')
+
+
+def _is_torch_file(filename: str) -> bool:
+    """Whether the file starts as ``torch.save`` writes: a zip archive, or
+    the legacy format's pickled magic number (read without any global)."""
+    with open(filename, 'rb') as f:
+        if zipfile.is_zipfile(f):
+            return True
+        f.seek(0)
+        try:
+            return _NoGlobalsUnpickler(f).load() == \
+                torch.serialization.MAGIC_NUMBER
+        except Exception:  # not a pickle at all: anything may be raised
+            return False
 
 
 def encode_weights_only(obj: Any, where: str = 'checkpoint') -> Any:
@@ -142,7 +168,13 @@ def encode_weights_only(obj: Any, where: str = 'checkpoint') -> Any:
         if obj.dtype == object:
             raise TypeError(f'{where}: an object array cannot be stored in a '
                             'weights-only checkpoint')
-        return {TYPE_TAG: 'ndarray', 'data': torch.from_numpy(obj.copy())}
+        try:
+            data = torch.from_numpy(obj.copy())
+        except (TypeError, ValueError) as error:  # strings, byte order, ...
+            raise TypeError(f'{where}: a numpy array of dtype {obj.dtype} '
+                            'cannot be stored in a weights-only checkpoint '
+                            f'({error})') from error
+        return {TYPE_TAG: 'ndarray', 'data': data}
     if isinstance(obj, dict):
         return type(obj)((key, encode_weights_only(value, f'{where}.{key}'))
                          for key, value in obj.items())

@@ -4,6 +4,7 @@ import argparse
 import os
 import os.path as osp
 import pickle
+import re
 import sys
 from typing import Callable
 
@@ -15,6 +16,28 @@ from .data_root import DATA_ENV, get_data_root
 # (MMFACE3D_DEBUG=1 shows the traceback). Others are bugs and propagate.
 USER_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError,
                FloatingPointError, pickle.UnpicklingError)
+
+
+# torch re-raises an error of a dataloader worker as "Caught <Type> in
+# DataLoader worker process N.\nOriginal Traceback ...<module>.<Type>: <msg>"
+WORKER_ERROR = re.compile(r'Caught (\w+) in DataLoader worker process \d+\.'
+                          r'\nOriginal Traceback')
+
+
+def user_message(err: BaseException) -> str:
+    """The message of ``err`` for the user: for an error of a dataloader
+    worker, the original message without the worker's traceback."""
+    message = str(err.args[0]) if isinstance(err, KeyError) and err.args \
+        else str(err)
+    worker = WORKER_ERROR.match(message)
+    if worker:
+        starts = [
+            m.end() for m in re.finditer(
+                rf'^(?:[\w.]+\.)?{worker.group(1)}: ', message, re.M)
+        ]
+        if starts:
+            return message[starts[-1]:].strip()
+    return message
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -93,8 +116,6 @@ def run_tool(main: Callable[[], object]) -> None:
     except USER_ERRORS as err:
         if os.environ.get('MMFACE3D_DEBUG'):
             raise
-        message = err.args[0] if isinstance(err, KeyError) and err.args \
-            else err
-        print(f'{osp.basename(sys.argv[0])}: error: {message} '
+        print(f'{osp.basename(sys.argv[0])}: error: {user_message(err)} '
               '(MMFACE3D_DEBUG=1 shows the traceback)', file=sys.stderr)
         sys.exit(1)

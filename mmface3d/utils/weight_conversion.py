@@ -176,3 +176,37 @@ def converter_main(convert: Callable[[str, str], Dict[str, Tensor]],
         print(f'wrote {len(state_dict)} tensors to {args.dst}')
 
     run_tool(run)
+
+
+def widen_input_channels(weight: Tensor,
+                         in_channels: int,
+                         rgb_to_bgr: bool = False) -> Tensor:
+    """The first convolution's filters for more input channels.
+
+    The existing input channels keep their filters (reversed when the source
+    network read RGB and ours reads BGR, as ImageNet ResNets vs mmface3d's
+    crops); every added channel (the 2DASL landmark map) gets zero filters,
+    so the widened network computes exactly what the source did whatever the
+    new channels hold, and training grows them from there.
+
+    Args:
+        weight (Tensor): (O, I, kh, kw) filters.
+        in_channels (int): Input channels wanted, >= I.
+        rgb_to_bgr (bool): Reverse the first 3 input channels. Defaults to
+            False.
+
+    Returns:
+        Tensor: (O, in_channels, kh, kw) filters.
+    """
+    if weight.ndim != 4 or in_channels < weight.shape[1]:
+        raise ValueError(f'cannot widen filters of shape '
+                         f'{tuple(weight.shape)} to {in_channels} input '
+                         'channels')
+    if rgb_to_bgr:
+        if weight.shape[1] < 3:
+            raise ValueError('rgb_to_bgr needs at least 3 input channels, got '
+                             f'{weight.shape[1]}')
+        weight = torch.cat([weight[:, :3].flip(1), weight[:, 3:]], 1)
+    extra = weight.new_zeros(weight.shape[0], in_channels - weight.shape[1],
+                             *weight.shape[2:])
+    return torch.cat([weight, extra], 1)

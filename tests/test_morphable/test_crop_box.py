@@ -42,3 +42,21 @@ def test_benchmark_roi_box_rule_by_hand():
     np.testing.assert_array_equal(box, [[92, 82, 149, 139]])
     with pytest.raises(ValueError, match=r'\(B, 2\+, K\)'):
         benchmark_roi_box(np.zeros((68, 2)), 450, 450)
+
+
+def test_detector_roi_box_rule_by_hand():
+    from mmface3d.morphable import detector_roi_box
+
+    # box 100..200 x 200..260 (score column ignored): mean side (100+60)/2
+    # = 80, centre (150, 230) moved 0.14 * 80 = 11.2 down to (150, 241.2),
+    # side 1.58 * 80 = 126.4
+    box = detector_roi_box(np.array([[100.0, 200.0, 200.0, 260.0, 0.9]]))
+    np.testing.assert_allclose(box, [[86.8, 178.0, 213.2, 304.4]])
+    # other factors: a square box of side 10 at the origin, scale 2, no shift
+    np.testing.assert_allclose(
+        detector_roi_box(np.array([[0.0, 0.0, 10.0, 10.0]]), 2.0, 0.0),
+        [[-5.0, -5.0, 15.0, 15.0]])
+    with pytest.raises(ValueError, match='x1 > x0'):
+        detector_roi_box(np.array([[10.0, 0.0, 5.0, 10.0]]))
+    with pytest.raises(ValueError, match=r'\(B, 4\+\)'):
+        detector_roi_box(np.zeros(4))

@@ -97,3 +97,36 @@ def test_export_shape_errors(tmp_path):
     with pytest.raises(ValueError, match='colors'):
         save_ply(tmp_path / 'x.ply', np.zeros((4, 3)), [[0, 1, 2]],
                  colors=np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
+def test_non_finite_params_build_no_mesh(mean_face, bad):
+    """Params of a diverged model: refused where a mesh is produced,
+    naming the samples."""
+    model = mean_face[0]
+    params = torch.zeros(4, 62)
+    params[:, [0, 5, 10]] = 8e-4
+    params[1, 20] = bad
+    params[3, 0] = bad
+    with pytest.raises(ValueError,
+                       match=r'params of samples \[1, 3\] hold NaN or inf'):
+        model.reconstruct(params)
+    assert torch.isfinite(model.reconstruct(params[[0, 2]])).all()
+
+
+@pytest.mark.parametrize('save,name', [(save_obj, 'face.obj'),
+                                       (save_ply, 'face.ply')])
+def test_non_finite_vertices_write_no_file(tmp_path, mean_face, save, name):
+    model, verts, tex = mean_face
+    verts = verts.clone()
+    verts[[5, 9, 9], [0, 1, 2]] = torch.tensor([np.nan, np.inf, np.nan])
+    path = tmp_path / name
+    with pytest.raises(ValueError, match=f'2 of {model.num_vertices} '
+                       'vertices hold NaN or inf'):
+        save(path, verts, model.tri, colors=tex)
+    assert not path.exists()
+    colors = tex.copy()
+    colors[0, 0] = np.nan
+    with pytest.raises(ValueError, match='colors must be finite'):
+        save(path, mean_face[1], model.tri, colors=colors)
+    assert not path.exists()

@@ -1,9 +1,11 @@
 """The facial landmark map (FLM), the 4th input channel of 2DASL."""
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
-from mmface3d.morphable import FLM_INDICES, select_flm_points
+from mmface3d.morphable import (FLM_INDICES, draw_landmark_maps,
+                                select_flm_points)
 from mmface3d.registry import TRANSFORMS
 from .face_data_error import FaceDataError
 from .visibility import read_visibility
@@ -67,21 +69,22 @@ class LandmarkMap(BaseTransform):
                 landmarks.shape[1] < 2:
             raise FaceDataError(path, f'{self.key} has shape '
                                 f'{landmarks.shape}, expected (68, 2)')
-        points = select_flm_points(landmarks[:, :2])
-        if self.sigma > 0:
-            points = points + self._noise()
         visible = read_visibility(results, self.key)
-        if visible is not None:
-            points = points[visible[FLM_INDICES].all(1)]
-        if not np.isfinite(points).all():
+        shown = np.ones(68, bool) if visible is None else visible
+        shown18 = shown[FLM_INDICES].all(1)
+        if not np.isfinite(select_flm_points(landmarks[:, :2])[shown18]).all():
             raise FaceDataError(path, f'{self.key} holds NaN or inf at FLM '
                                 'points')
+        if self.sigma > 0:
+            # noise on the 18 map points: on both rows of a midpoint
+            noise = np.zeros((68, 2))
+            noise[FLM_INDICES.reshape(-1)] = np.repeat(self._noise(), 2, 0)
+            landmarks = landmarks[:, :2] + noise
         height, width = results['img'].shape[:2]
-        cols = np.clip(np.floor(points[:, 0]), 1, width - 1).astype(np.int64)
-        rows = np.clip(np.floor(points[:, 1]), 1, height - 1).astype(np.int64)
-        landmark_map = np.full((height, width), -1.0, dtype=np.float32)
-        landmark_map[rows, cols] = 1.0
-        results['landmark_map'] = landmark_map
+        results['landmark_map'] = draw_landmark_maps(
+            torch.from_numpy(np.nan_to_num(landmarks[None, :, :2])),
+            torch.from_numpy(shown[None]), height, width)[0].numpy().astype(
+                np.float32)
         return results
 
     def __repr__(self) -> str:

@@ -1,0 +1,3 @@
+from .two_dasl_optim_wrapper_constructor import TwoDASLOptimWrapperConstructor
+
+__all__ = ['TwoDASLOptimWrapperConstructor']

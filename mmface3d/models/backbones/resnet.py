@@ -8,6 +8,8 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from torch import Tensor, nn
 
 from mmface3d.registry import MODELS
+from mmface3d.utils.checkpoint import state_dict_mismatch
+from mmface3d.utils.weight_conversion import widen_input_channels
 
 # Bottleneck blocks per stage.
 DEPTHS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
@@ -77,10 +79,13 @@ class ResNet(BaseModule):
     ``layer1.0.conv1``, ``layer1.0.downsample.0`` ...), so ImageNet state
     dicts of that layout load directly through
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``. Their ``fc.*``
-    classifier is skipped, and so is any tensor whose shape differs from
-    this network (``conv1.weight`` when ``in_channels != 3``: that layer
-    keeps its random initialisation, as 2DASL does for its 4-channel input);
-    both are logged.
+    classifier is skipped (logged). ``conv1`` is adapted explicitly
+    (:func:`~mmface3d.utils.weight_conversion.widen_input_channels`): the
+    ImageNet filters read RGB, mmface3d's crops are BGR, so the three image
+    filters are reversed (``channel_order='rgb'`` in the ``Pretrained``
+    entry, the default; ``'bgr'`` keeps them), and the extra input channels
+    (2DASL's landmark map) start with zero filters. Any other tensor whose
+    shape differs is an error.
 
     The released 2DASL ResNet-50 uses ``in_channels=4``,
     ``strides=(1, 2, 2, 1)`` and ``pool_kernel=7, pool_stride=2``: on a
@@ -164,57 +169,58 @@ class ResNet(BaseModule):
         others = [cfg for cfg in cfgs if cfg.get('type') != 'Pretrained']
         initialize(self, others or RANDOM_INIT)
         self.load_pretrained(pretrained[0]['checkpoint'],
-                             pretrained[0].get('map_location', 'cpu'))
+                             pretrained[0].get('map_location', 'cpu'),
+                             pretrained[0].get('channel_order', 'rgb'))
         self._is_init = True
 
     def load_pretrained(self,
                         checkpoint: str,
-                        map_location: str = 'cpu') -> None:
+                        map_location: str = 'cpu',
+                        channel_order: str = 'rgb') -> None:
         """Load a torchvision-layout ResNet state dict.
 
-        ``fc.*`` and tensors whose shapes differ from this network are
-        skipped with a log message; any other missing key is an error.
+        ``fc.*`` is skipped with a log message, ``conv1.weight`` is widened
+        to ``in_channels`` (and reversed to BGR for ``channel_order='rgb'``);
+        any other missing or mismatched key is an error.
 
         Args:
             checkpoint (str): Path (or any mmengine checkpoint URI) of a
                 state dict, or of a dict holding it under ``state_dict``.
             map_location (str): Device to load onto. Defaults to 'cpu'.
+            channel_order (str): ``'rgb'`` (ImageNet weights) or ``'bgr'``
+                (a network that already reads BGR crops). Defaults to
+                ``'rgb'``.
         """
+        if channel_order not in ('rgb', 'bgr'):
+            raise ValueError("channel_order must be 'rgb' or 'bgr', got "
+                             f'{channel_order!r}')
         loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location)
-        state_dict: Dict[str, Tensor] = loaded.get('state_dict', loaded)
-        own = self.state_dict()
-        skipped = [k for k in state_dict if k.startswith('fc.')]
-        mismatched = [
-            k for k in state_dict
-            if k in own and state_dict[k].shape != own[k].shape
-        ]
-        for key in mismatched:
-            print_log(
-                f'{checkpoint}: {key} has shape '
-                f'{tuple(state_dict[key].shape)}, this ResNet needs '
-                f'{tuple(own[key].shape)} (in_channels={self.in_channels}); '
-                'it keeps its random initialisation',
-                logger='current')
+        state_dict: Dict[str, Tensor] = dict(loaded.get('state_dict', loaded))
+        if 'conv1.weight' not in state_dict:
+            raise KeyError(f'{checkpoint} has no conv1.weight: not a '
+                           'torchvision-layout ResNet state dict')
+        state_dict['conv1.weight'] = widen_input_channels(
+            state_dict['conv1.weight'], self.in_channels,
+            rgb_to_bgr=channel_order == 'rgb')
+        skipped = sorted(k for k in state_dict if k.startswith('fc.'))
         if skipped:
             print_log(
-                f'{checkpoint}: skipped the ImageNet classifier '
-                f'{sorted(skipped)}',
+                f'{checkpoint}: skipped the ImageNet classifier {skipped}',
                 logger='current')
-        state_dict = {
-            k: v
-            for k, v in state_dict.items()
-            if k not in skipped and k not in mismatched
-        }
-        missing = [
-            k for k in own if k not in state_dict and k not in mismatched
-            and not k.endswith('num_batches_tracked')
-        ]
-        if missing:
+            state_dict = {
+                k: v
+                for k, v in state_dict.items() if k not in skipped
+            }
+        # older torchvision releases predate BN's step counter
+        for key, value in self.state_dict().items():
+            if key.endswith('num_batches_tracked'):
+                state_dict.setdefault(key, value)
+        problem = state_dict_mismatch(self, state_dict)
+        if problem:
             raise KeyError(
                 f'{checkpoint} is not a torchvision-layout ResNet-'
-                f'{self.depth} state dict: {len(missing)} keys are missing, '
-                f'e.g. {missing[:5]}')
-        load_state_dict(self, state_dict, strict=False, logger='current')
+                f'{self.depth} state dict for this network: {problem}')
+        load_state_dict(self, state_dict, strict=True, logger='current')
 
     def forward(self, x: Tensor) -> Tuple[Tensor]:
         """Extract pooled features.

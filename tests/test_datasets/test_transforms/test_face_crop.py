@@ -384,3 +384,33 @@ def test_box_from_visible_landmarks_only():
         FaceCrop(box_source='landmarks')(dict(
             img=np.zeros((400, 400, 3), np.uint8), gt_landmarks_2d=pts,
             gt_landmarks_visible=np.zeros(34, bool), img_path='a.jpg'))
+
+
+def test_unusable_benchmark_inputs(aflw):
+    """A released box moved off its image, and an image replaced by a 1x1
+    one (they scored 904 % and 34 % NME before): refused, named."""
+    sample = aflw_sample(aflw, 3)
+    sample['roi_box'] = sample['roi_box'] + 1000
+    box = sample['roi_box'].tolist()
+    with pytest.raises(FaceDataError) as info:
+        FaceCrop()(sample)
+    assert info.value.path == aflw['names'][3]
+    assert info.value.reason.startswith(
+        f'roi_box {box} has 0% of its area inside the 450x450 image')
+    sample = aflw_sample(aflw, 10)
+    sample['img'] = np.full((1, 1, 3), 128, np.uint8)
+    with pytest.raises(FaceDataError, match='inside the 1x1 image.*an image '
+                       'far smaller than its box'):
+        FaceCrop()(sample)
+
+
+def test_every_released_box_overlaps_its_image(aflw):
+    """The 25 % rule leaves every AFLW2000-3D image in: the released boxes
+    have at least half their area inside the 450x450 images."""
+    box = aflw['roi_box']
+    inside = (np.minimum(box[:, 2:], 450) - np.maximum(box[:, :2], 0)).prod(1)
+    fraction = inside / (box[:, 2:] - box[:, :2]).prod(1)
+    assert fraction.min() > 0.5
+    worst = int(fraction.argmin())
+    out = FaceCrop()(aflw_sample(aflw, worst))
+    assert out['img'].shape == (CROP, CROP, 3)

@@ -1,5 +1,7 @@
 """Loading images: colour layouts and files a dataset must skip."""
+import os
 import pickle
+import sys
 
 import cv2
 import numpy as np
@@ -89,3 +91,57 @@ def test_error_survives_pickling():
     assert isinstance(err, FaceDataError) and isinstance(err, ValueError)
     assert (err.path, err.reason, str(err)) == ('x.jpg', 'broken',
                                                 'x.jpg: broken')
+
+
+AFLW_JPEG = 'aflw2000_3d/AFLW2000/image00002.jpg'
+
+
+def damage_entropy_data(data):
+    """A restart marker written into the middle of the entropy-coded data:
+    libjpeg warns 'Corrupt JPEG data' and OpenCV still returns an image."""
+    middle = len(data) // 2
+    assert data.find(b'\xff\xda') < middle  # after the start of scan
+    return data[:middle] + b'\xff\xd3' + data[middle + 2:]
+
+
+def test_corrupt_jpeg_data(tmp_path, data_root, capfd):
+    path = tmp_path / 'corrupt.jpg'
+    path.write_bytes(damage_entropy_data((data_root / AFLW_JPEG).read_bytes()))
+    # the premise: a plain decoder returns a garbled image, no error
+    garbled = cv2.imread(str(path))
+    original = cv2.imread(str(data_root / AFLW_JPEG))
+    assert garbled.shape == original.shape
+    assert np.abs(garbled.astype(int) - original).mean() > 5
+    assert 'Corrupt JPEG data' in capfd.readouterr().err
+    with pytest.raises(FaceImageError) as info:
+        load(path)
+    assert info.value.path == str(path)
+    assert info.value.reason == ('corrupt JPEG data (Corrupt JPEG data: '
+                                 'premature end of data segment)')
+    # the warning became the error, not also a line on stderr
+    assert 'Corrupt JPEG data' not in capfd.readouterr().err
+    assert LoadFaceImage(check_corrupt=False)(
+        dict(img_path=str(path)))['img'].shape == (450, 450, 3)
+
+
+def test_other_decoder_messages_are_reprinted(tmp_path, data_root, capfd):
+    """libjpeg's warnings that do not mean damaged data (here an unknown
+    JFIF version) pass through to stderr; the image loads."""
+    data = (data_root / AFLW_JPEG).read_bytes()
+    version = data.index(b'JFIF\x00') + 5
+    path = tmp_path / 'jfif2.jpg'
+    path.write_bytes(data[:version] + b'\x02' + data[version + 1:])
+    out = load(path)
+    np.testing.assert_array_equal(out['img'],
+                                  cv2.imread(str(data_root / AFLW_JPEG)))
+    assert 'Warning: unknown JFIF revision number 2.01' in \
+        capfd.readouterr().err
+
+
+def test_clean_jpeg_bit_identical_and_stderr_restored(data_root, capfd):
+    out = load(data_root / AFLW_JPEG)
+    np.testing.assert_array_equal(out['img'],
+                                  cv2.imread(str(data_root / AFLW_JPEG)))
+    print('after the decoder', file=sys.stderr, flush=True)
+    os.write(2, b'fd 2 is back\n')
+    assert capfd.readouterr().err == 'after the decoder\nfd 2 is back\n'
