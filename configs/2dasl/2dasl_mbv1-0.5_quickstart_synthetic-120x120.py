@@ -1,5 +1,6 @@
 # Quickstart: 2DASL on the built-in synthetic BFM faces, on a CPU in minutes.
-#   python tools/train.py configs/2dasl/2dasl_mbv1-0.5_quickstart_synthetic-120x120.py
+#   python tools/train.py \
+#       configs/2dasl/2dasl_mbv1-0.5_quickstart_synthetic-120x120.py
 # A MobileNetV1-0.5 with the landmark-map channel learns from 3D-annotated
 # synthetic faces (the 300W-LP role: exact params) and 2D-only ones (the
 # in-the-wild role: another pose / expression distribution, detector-like
@@ -114,4 +115,10 @@ default_hooks = dict(
         type='CheckpointHook', by_epoch=False, interval=200,
         max_keep_ckpts=2))
 log_processor = dict(by_epoch=False, window_size=20)
+custom_hooks = [
+    dict(type='SafeCheckpointHook'),
+    dict(type='RngStateHook'),
+    dict(type='ProgressBarHook'),
+    dict(type='LandmarkGridHook', interval=200),
+]
 randomness = dict(seed=0)

@@ -1,6 +1,7 @@
 # 2DASL stage 2 (REFERENCE.md section 5): fine-tune the stage-1 model with
 # the vertex distance cost (VDC) on 300W-LP alone; no 2D terms, no critic.
-#   python tools/train.py configs/2dasl/2dasl_r50_1xb32-10e_300wlp-120x120_vdc.py
+#   python tools/train.py \
+#       configs/2dasl/2dasl_r50_1xb32-10e_300wlp-120x120_vdc.py
 # starts from the last stage-1 checkpoint (load_from below).
 _base_ = ['./2dasl_r50_1xb32-50e_300wlp-itw-120x120.py']
 

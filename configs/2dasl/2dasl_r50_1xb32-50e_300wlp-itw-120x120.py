@@ -117,4 +117,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     visualization=dict(type='Face3DVisualizationHook', enable=False))
+custom_hooks = [
+    dict(type='SafeCheckpointHook'),
+    dict(type='RngStateHook'),
+    dict(type='ProgressBarHook'),
+    dict(type='LandmarkGridHook', interval=1000),
+]
 randomness = dict(seed=0)

@@ -39,5 +39,6 @@ resume = False
 # unpickled in full implicitly (docs/trust.md).
 custom_hooks = [
     dict(type='SafeCheckpointHook'),
+    dict(type='RngStateHook'),
     dict(type='ProgressBarHook'),
 ]

@@ -13,7 +13,6 @@ Preprocessing is the config's test pipeline (``LoadFaceImage``,
 the benchmark's prediction.
 """
 import logging
-import os.path as osp
 import weakref
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
@@ -100,7 +99,7 @@ def init_model(config: Union[str, Path, Config],
                landmark_source: Union[str, dict, object, None] = None,
                backend: str = 'torch',
                onnx_file: Optional[str] = None,
-               refine: int = 0) -> nn.Module:
+               refine: int = 1) -> nn.Module:
     """Build a :class:`~mmface3d.models.Face3DRegressor` for inference.
 
     The model is built from ``config`` under ``default_scope='mmface3d'``
@@ -129,9 +128,14 @@ def init_model(config: Union[str, Path, Config],
             either way. Defaults to ``'torch'``.
         onnx_file (str, optional): Network exported by
             ``tools/deployment/export_onnx.py``. Defaults to None.
-        refine (int): Extra passes, each cropping the face again with the
-            benchmark's crop rule around the previous pass's landmarks.
-            Defaults to 0.
+        refine (int): Extra passes for faces placed by a detector box, each
+            cropping the face again with the benchmark's crop rule around
+            the previous pass's landmarks (the detector-box crop rule is
+            coarser than the landmark crops the models were trained on:
+            on AFLW2000-3D one pass brings the NME close to that of the
+            benchmark's boxes, see docs/benchmarks.md). Crops given as
+            ``roi_boxes`` or placed by ``landmarks`` are final. Defaults to
+            1.
 
     Returns:
         nn.Module: The model in eval mode on ``device``.
@@ -353,8 +357,11 @@ def inference_model(
         names = points = [None] * len(crops)
         rounds = [0] * len(crops)
 
+    passes = 1 if roi_boxes is not None or (
+        bboxes is None and landmarks is not None) else \
+        int(settings.get('refine') or 0) + 1
     samples = None
-    for _ in range(int(settings.get('refine') or 0) + 1):
+    for _ in range(passes):
         if samples is not None:
             # crop again around the landmarks just predicted; a bootstrapped
             # map goes on from the last prediction
@@ -524,28 +531,43 @@ def _finish(model, samples: List[Face3DDataSample], boxes: np.ndarray,
             names: list, with_vertices: bool) -> None:
     """Add the dense mesh, 2D landmarks, boxes and metainfo."""
     mm = model.morphable_model
-    vertices = None
-    if with_vertices:
-        params = torch.stack([s.pred_params for s in samples]).to(mm.u)
-        affine = torch.stack([
-            torch.as_tensor(s.metainfo['crop_affine'], dtype=torch.float32)
-            for s in samples
-        ]).to(mm.u)
-        with torch.no_grad():
-            image_params, _ = mm.image_params(params, affine)
-            vertices = mm.normalize_image_depth(
-                mm.reconstruct(image_params)).transpose(1, 2)
     for i, sample in enumerate(samples):
-        sample.pred_landmarks_2d = sample.pred_landmarks[:, :2]
-        if vertices is not None:
-            sample.pred_vertices = vertices[i]
         sample.bbox = torch.as_tensor(boxes[i], dtype=torch.float32)
         sample.set_metainfo(
             dict(landmark_source=names[i], face_index=i,
                  pixel_origin=pixel_origin(mm.convention)))
+    decode_predictions(model, samples, with_vertices)
 
 
-def image_name(sample: Face3DDataSample) -> str:
-    """The file name of a sample's image (``'image'`` for arrays)."""
-    path = sample.metainfo.get('img_path')
-    return 'image' if path is None else osp.splitext(osp.basename(path))[0]
+def decode_predictions(model: nn.Module,
+                       samples: List[Face3DDataSample],
+                       with_vertices: bool = True) -> None:
+    """(Re)compute a face's outputs from its ``pred_params`` (P,) and
+    metainfo ``crop_affine``, in place, as the head decodes them:
+    ``pred_landmarks`` (68, 3), ``pred_landmarks_2d`` (68, 2), ``pred_pose``
+    (3,) and, with ``with_vertices``, the dense ``pred_vertices`` (N, 3)
+    (:meth:`MorphableModel.image_params`, ``reconstruct``,
+    ``normalize_image_depth``); e.g. after smoothing the params of a video.
+    """
+    if not samples:
+        return
+    mm = model.morphable_model
+    params = torch.stack([s.pred_params for s in samples]).to(mm.u)
+    affine = torch.stack([
+        torch.as_tensor(s.metainfo['crop_affine'], dtype=torch.float32)
+        for s in samples
+    ]).to(mm.u)
+    with torch.no_grad():
+        landmarks = mm.image_landmarks(params, affine)
+        pose = mm.image_pose(params, affine)
+        vertices = None
+        if with_vertices:
+            image_params, _ = mm.image_params(params, affine)
+            vertices = mm.normalize_image_depth(
+                mm.reconstruct(image_params)).transpose(1, 2)
+    for i, sample in enumerate(samples):
+        sample.pred_landmarks = landmarks[i]
+        sample.pred_landmarks_2d = landmarks[i, :, :2]
+        sample.pred_pose = pose[i]
+        if vertices is not None:
+            sample.pred_vertices = vertices[i]

@@ -1,4 +1,5 @@
 """The regressor network in ONNX: export, and an onnxruntime backend."""
+import warnings
 from pathlib import Path
 from typing import Optional, Union
 
@@ -58,6 +59,17 @@ def export_regressor_onnx(model: nn.Module,
     dummy = torch.zeros(1, num_channels, crop_size, crop_size, device=device)
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # the shape checks of the backbone and head trace as constants:
+        # right for every batch size, which is the only dynamic axis
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
+        _export(network, dummy, out_file, opset)
+    return out_file
+
+
+def _export(network: nn.Module, dummy: Tensor, out_file: Path,
+            opset: int) -> None:
     torch.onnx.export(
         network, (dummy, ),
         str(out_file),
@@ -73,7 +85,6 @@ def export_regressor_onnx(model: nn.Module,
         },
         opset_version=opset,
         dynamo=False)
-    return out_file
 
 
 class OnnxRegressor:

@@ -3,20 +3,31 @@ from typing import List, Optional
 
 import numpy as np
 
-from mmface3d.morphable import bbox_of_visible
+from mmface3d.morphable import aflw21_to_68, bbox_of_visible, check_convention
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset
+from mmface3d.utils import resolve_data_path
+from .base_face_dataset import BaseFaceDataset, load_row_array
 
 PTS21_FILE = 'AFLW_GT_pts21.npy'
 PTS68_FILE = 'AFLW_GT_pts68.npy'
 ROI_BOX_FILE = 'AFLW_GT_crop_roi_box.npy'
 YAW_FILE = 'AFLW_GT_crop_yaws.npy'
+# x of a point that was not annotated; its y holds -1 or the image height
+# + 2 (452 in the 450-pixel AFLW images).
+MISSING_X = -1.0
+
+
+def aflw_visibility(points: np.ndarray) -> np.ndarray:
+    """(N, K, 2) AFLW points as released -> (N, K) bool, False where the
+    point was not annotated (x = -1)."""
+    return points[..., 0] != MISSING_X
 
 
 @DATASETS.register_module()
 class AFLW21Dataset(BaseFaceDataset):
-    """AFLW with its 21 manual landmarks (``-1`` = not annotated), as the
-    3DDFA benchmark lists it.
+    """AFLW with its 21 manual landmarks, as the 3DDFA benchmark lists it;
+    a point that was not annotated is stored with x = -1 (and y = -1 or,
+    in the released files, the image height + 2 = 452).
 
     ``ann_file`` lists the images; next to it, in the same order:
     ``AFLW_GT_pts21.npy`` (N, 2, 21) original-image landmarks,
@@ -38,8 +49,19 @@ class AFLW21Dataset(BaseFaceDataset):
     the benchmark ground truth ``gt_landmarks_img`` /
     ``gt_landmarks_img_visible`` (untouched by the pipeline), ``gt_bbox`` (4,)
     float32 ``[x0, y0, x1, y1]``, ``yaw`` (deg), ``has_3d=False``,
-    ``has_2d`` and, with ``input_landmarks``, ``landmarks_2d_input``
-    (68, 2).
+    ``has_2d`` and, with ``input_landmarks`` or ``input_from_annotation``,
+    ``landmarks_2d_input`` (68, 2) (with ``landmarks_2d_input_visible``
+    for the latter); with ``pseudo_params``, ``gt_params_img`` (P,),
+    ``params_convention`` and ``has_3d=True``.
+
+    For 2D-assisted training (2DASL on in-the-wild faces) the manual points
+    themselves can be the landmark-map input and the target of
+    ``L_2d-con``: ``input_from_annotation=True`` places the 18 map points of
+    the 21 (:func:`~mmface3d.morphable.aflw21_to_68`) in
+    ``landmarks_2d_input``, missing ones masked. ``pseudo_params`` gives
+    each face the params a teacher model predicted for it
+    (``tools/dataset_converters/make_pseudo_labels.py``), a 3D stream of
+    the same photos.
 
     Args:
         ann_file (str): The image list. Defaults to
@@ -54,6 +76,14 @@ class AFLW21Dataset(BaseFaceDataset):
             to None.
         missing_input (str): ``'skip'`` or ``'keep'`` an image without input
             landmarks, see :class:`BaseFaceDataset`. Defaults to ``'skip'``.
+        input_from_annotation (bool): Use the manual points as
+            ``landmarks_2d_input`` (not with ``input_landmarks``). Defaults
+            to False.
+        pseudo_params (str, optional): ``.npy`` (N, P) of params in the
+            listed images' frame, one row per list entry, relative to
+            ``data_root``. Defaults to None.
+        params_convention (str): Convention of ``pseudo_params``. Defaults
+            to ``'v2'`` (the 3DDFA_V2 teacher).
         **kwargs: :class:`BaseFaceDataset` arguments.
     """
 
@@ -67,8 +97,23 @@ class AFLW21Dataset(BaseFaceDataset):
                  images_are_crops: bool = True,
                  input_landmarks: Optional[str] = None,
                  missing_input: str = 'skip',
+                 input_from_annotation: bool = False,
+                 pseudo_params: Optional[str] = None,
+                 params_convention: str = 'v2',
                  **kwargs) -> None:
+        if input_from_annotation and input_landmarks is not None:
+            raise ValueError('AFLW21Dataset: input_landmarks and '
+                             'input_from_annotation are exclusive')
+        check_convention(params_convention)
         self.images_are_crops = images_are_crops
+        self.input_from_annotation = input_from_annotation
+        self.pseudo_params = pseudo_params
+        self.params_convention = params_convention
+        if input_from_annotation or pseudo_params is not None:
+            kwargs['metainfo'] = dict(
+                kwargs.get('metainfo') or {},
+                has_2d=input_from_annotation,
+                has_3d=pseudo_params is not None)
         super().__init__(ann_file, data_root, data_prefix, input_landmarks,
                          missing_input, **kwargs)
 
@@ -83,7 +128,7 @@ class AFLW21Dataset(BaseFaceDataset):
         if pts68 is not None and pts68.shape[1] < 2:
             raise ValueError(f'{PTS68_FILE} must hold x and y rows, got '
                              f'{pts68.shape}')
-        visible = ~(pts21 == -1).all(2)
+        visible = aflw_visibility(pts21)
         rows = np.flatnonzero(visible.any(1))
         for i in np.flatnonzero(~visible.any(1)):
             self.skipped[names[i]] = 'no annotated point'
@@ -109,6 +154,20 @@ class AFLW21Dataset(BaseFaceDataset):
             roi = np.concatenate([np.zeros((num, 2)), crop_sizes], axis=1)
         points = np.where(visible[..., None], points, 0).astype(np.float32)
         bboxes = bbox_of_visible(norm_points[rows], norm_visible[rows])
+        extra = [{} for _ in range(num)]
+        if self.input_from_annotation:
+            inputs, input_visible = aflw21_to_68(points, visible)
+            has_input = input_visible.any(1)
+            for i in range(num):
+                extra[i]['landmarks_2d_input_visible'] = input_visible[i]
+        if self.pseudo_params is not None:
+            path = resolve_data_path(self.pseudo_params, self.data_root)
+            params = load_row_array(path, num, (None, ),
+                                    self.ann_file).astype(np.float32)
+            for i in range(num):
+                extra[i].update(
+                    gt_params_img=params[i],
+                    params_convention=self.params_convention)
         return [
             self.make_data_info(
                 names,
@@ -122,5 +181,6 @@ class AFLW21Dataset(BaseFaceDataset):
                 gt_landmarks_img_visible=visible[i].copy(),
                 gt_bbox=bboxes[k],
                 yaw=float(yaws[i]),
-                has_3d=False) for k, i in enumerate(rows)
+                has_3d=self.pseudo_params is not None,
+                **extra[i]) for k, i in enumerate(rows)
         ]

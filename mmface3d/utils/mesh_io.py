@@ -10,10 +10,12 @@ the front of the face, lit.
 from pathlib import Path
 from typing import Optional, Union
 
+import cv2
 import numpy as np
 from torch import Tensor
 
 ArrayLike = Union[np.ndarray, Tensor]
+REMAP_WIDTH = 1024
 
 
 def _as_numpy(array: ArrayLike) -> np.ndarray:
@@ -114,3 +116,42 @@ def save_ply(path: Union[str, Path],
         f.write(('\n'.join(header) + '\n').encode('ascii'))
         f.write(vrec.tobytes())
         f.write(frec.tobytes())
+
+
+def sample_vertex_colors(image: np.ndarray,
+                         vertices: ArrayLike,
+                         pixel_origin: float = 0.0) -> np.ndarray:
+    """Colours of the image under each vertex, for a textured mesh export.
+
+    Bilinear interpolation at ``(x - pixel_origin, y - pixel_origin)``
+    (pixel (0, 0)'s centre is at ``pixel_origin`` in the vertices' frame,
+    see :func:`mmface3d.morphable.pixel_origin`); vertices off the image
+    take the nearest border pixel. Occluded vertices get the colour of
+    whatever covers them.
+
+    Args:
+        image (np.ndarray): (H, W, 3) BGR uint8 image.
+        vertices (np.ndarray | Tensor): (N, 2+) image-frame vertices.
+        pixel_origin (float): Coordinate of pixel (0, 0)'s centre.
+            Defaults to 0.
+
+    Returns:
+        np.ndarray: (N, 3) float32 RGB in [0, 255] (what :func:`save_obj`
+        and :func:`save_ply` take).
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f'image must be (H, W, 3) BGR, got {image.shape}')
+    points = _as_numpy(vertices).astype(np.float32)
+    if points.ndim != 2 or points.shape[1] < 2 or \
+            not np.isfinite(points[:, :2]).all():
+        raise ValueError(f'vertices must be finite (N, 2+), got '
+                         f'{points.shape}')
+    num = len(points)
+    # cv2.remap maps are images (sides < 32767): lay the points out in rows
+    xy = np.zeros((-(-num // REMAP_WIDTH) * REMAP_WIDTH, 2), np.float32)
+    xy[:num] = points[:, :2] - np.float32(pixel_origin)
+    xy = xy.reshape(-1, REMAP_WIDTH, 2)
+    colors = cv2.remap(image, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    return colors.reshape(-1, 3)[:num, ::-1].astype(np.float32)

@@ -1,6 +1,7 @@
 """End to end: tools/train.py on synthetic faces: killed and resumed
 bit-exactly, checkpoints that load weights-only, a diverging run stopped
 before a NaN checkpoint, and the one-line errors of a wrong command."""
+import os
 import re
 import signal
 import time
@@ -163,8 +164,8 @@ def test_diverging_run_stops_before_a_nan_checkpoint(run_tool, readme_env,
         TOOL, config, '--work-dir', work_dir, '--cfg-options',
         'train_cfg.max_iters=20', 'optim_wrapper.optimizer.lr=1e9',
         'default_hooks.checkpoint.interval=1',
-        'default_hooks.checkpoint.max_keep_ckpts=-1', env=readme_env,
-        check=False)
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
+        env=dict(readme_env, MMFACE3D_DEBUG=None), check=False)
     line = error_line(result)
     match = re.search(r'error: iteration (\d+): loss term `loss_params` is '
                       r'\[(-?inf|nan)\], not finite; training stops here',
@@ -187,7 +188,7 @@ def test_resume_without_a_checkpoint(run_tool, readme_env, repo_root,
     work_dir = tmp_path / 'typo'
     work_dir.mkdir()
     result = run_tool(TOOL, config, '--work-dir', work_dir, '--resume',
-                      env=readme_env, check=False)
+                      env=dict(readme_env, MMFACE3D_DEBUG=None), check=False)
     assert error_line(result) == (
         f'train.py: error: --resume: no checkpoint to resume from in '
         f'{work_dir} (no last_checkpoint file); check --work-dir, or leave '
@@ -199,7 +200,36 @@ def test_resume_without_a_checkpoint(run_tool, readme_env, repo_root,
 def test_evaluation_only_config(run_tool, readme_env, tmp_path):
     config = 'configs/3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py'
     result = run_tool(TOOL, config, '--work-dir', tmp_path / 'work',
-                      env=readme_env, check=False)
+                      env=dict(readme_env, MMFACE3D_DEBUG=None), check=False)
     line = error_line(result)
     assert f'train.py: error: {config} is an evaluation-only config (no ' \
         'train_dataloader / train_cfg): use it with tools/test.py' in line
+
+
+class RunsShell:
+    """Unpickles as ``os.system(command)``."""
+
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        return os.system, (self.command, )
+
+
+@pytest.mark.parametrize('how', ['--resume', 'load_from'])
+def test_code_running_checkpoint_is_refused(run_tool, readme_env, repo_root,
+                                            tmp_path, how):
+    config = write_config(repo_root, tmp_path)
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict={}, payload=RunsShell(f'touch {marker}')),
+               evil)
+    args = ['--resume', evil] if how == '--resume' else \
+        ['--cfg-options', f'load_from={evil}']
+    result = run_tool(TOOL, config, '--work-dir', tmp_path / 'work', *args,
+                      env=dict(readme_env, MMFACE3D_DEBUG=None), check=False)
+    line = error_line(result)
+    assert f'train.py: error: {evil} holds pickled objects' in line
+    assert f'`--trust-checkpoint {evil}`' in line
+    assert not marker.exists()
+    assert not list((tmp_path / 'work').glob('*.pth'))

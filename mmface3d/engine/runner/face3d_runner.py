@@ -15,8 +15,9 @@ FILE_ONLY = ('\n' + '-' * 60 + '\nSystem environment:', 'Config:\n',
 class _FileOnly(logging.Filter):
     """Keeps the start-up dumps off the console (the log file has them)."""
 
-    def __init__(self, log_file: str) -> None:
+    def __init__(self, handler: logging.Handler, log_file: str) -> None:
         super().__init__()
+        self.handler = handler
         self.log_file = log_file
         self.announced = False
 
@@ -26,9 +27,12 @@ class _FileOnly(logging.Filter):
             return True
         if not self.announced:
             self.announced = True
-            record.msg, record.args = (
+            # A copy: the record itself goes on, unchanged, to the file
+            # handler (filters run per handler on the one shared record).
+            note = logging.makeLogRecord(record.__dict__)
+            note.msg, note.args = (
                 f'environment, config and hooks: see {self.log_file}', ())
-            return True
+            self.handler.handle(note)
         return False
 
 
@@ -50,5 +54,5 @@ class Face3DRunner(Runner):
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler and not any(
                     isinstance(f, _FileOnly) for f in handler.filters):
-                handler.addFilter(_FileOnly(log_file))
+                handler.addFilter(_FileOnly(handler, log_file))
         return logger

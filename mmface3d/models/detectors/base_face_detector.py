@@ -33,6 +33,9 @@ class BaseFaceDetector(nn.Module):
             kept) to fit before detection, which bounds time and memory on
             large photos. None detects at full resolution. Defaults to
             None.
+        upscale (bool): Also enlarge smaller images to fit ``max_size``
+            (detectors trained on larger faces find more of the faces of
+            small images so). Defaults to False.
     """
 
     def __init__(self,
@@ -40,7 +43,8 @@ class BaseFaceDetector(nn.Module):
                  max_faces: Optional[int] = None,
                  largest_only: bool = False,
                  min_size: float = 0.0,
-                 max_size: Optional[Sequence[int]] = None) -> None:
+                 max_size: Optional[Sequence[int]] = None,
+                 upscale: bool = False) -> None:
         super().__init__()
         if max_faces is not None and max_faces < 1:
             raise ValueError(f'max_faces must be >= 1 or None, got '
@@ -54,6 +58,7 @@ class BaseFaceDetector(nn.Module):
         self.largest_only = largest_only
         self.min_size = min_size
         self.max_size = None if max_size is None else tuple(max_size)
+        self.upscale = upscale
 
     def _detect(self, img: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 BGR image -> (N, 5) ``[x0, y0, x1, y1, score]``
@@ -61,16 +66,13 @@ class BaseFaceDetector(nn.Module):
         raise NotImplementedError
 
     def resize_factor(self, height: int, width: int) -> float:
-        """The downscale factor (<= 1) of a ``height`` x ``width`` image:
-        the largest that fits ``max_size`` (3DDFA_V2's rule: the height
-        first, then the width)."""
+        """The resize factor of a ``height`` x ``width`` image: the largest
+        that fits ``max_size``, capped at 1 unless ``upscale`` (1 without
+        ``max_size``)."""
         if self.max_size is None:
             return 1.0
-        max_h, max_w = self.max_size
-        scale = min(1.0, max_h / height)
-        if width * scale > max_w:
-            scale *= max_w / (width * scale)
-        return scale
+        scale = min(self.max_size[0] / height, self.max_size[1] / width)
+        return scale if self.upscale else min(1.0, scale)
 
     def detect(self, img: np.ndarray) -> np.ndarray:
         """Detect faces.
@@ -117,4 +119,5 @@ class BaseFaceDetector(nn.Module):
     def extra_repr(self) -> str:
         return (f'score_thr={self.score_thr}, max_faces={self.max_faces}, '
                 f'largest_only={self.largest_only}, '
-                f'min_size={self.min_size}, max_size={self.max_size}')
+                f'min_size={self.min_size}, max_size={self.max_size}, '
+                f'upscale={self.upscale}')

@@ -35,7 +35,7 @@ class DlibHOGDetector(BaseFaceDetector):
         score_thr (float): SVM margin threshold (0 is the detector's own
             boundary; negative finds more faces, with more false ones).
             Defaults to 0.
-        max_faces, largest_only, min_size, max_size: See
+        max_faces, largest_only, min_size, max_size, upscale: See
             :class:`BaseFaceDetector`; ``max_size`` defaults to
             ``(720, 1080)``.
     """
@@ -46,9 +46,10 @@ class DlibHOGDetector(BaseFaceDetector):
                  max_faces: Optional[int] = None,
                  largest_only: bool = False,
                  min_size: float = 0.0,
-                 max_size: Optional[Sequence[int]] = (720, 1080)) -> None:
+                 max_size: Optional[Sequence[int]] = (720, 1080),
+                 upscale: bool = False) -> None:
         super().__init__(score_thr, max_faces, largest_only, min_size,
-                         max_size)
+                         max_size, upscale)
         if upsample < 0:
             raise ValueError(f'upsample must be >= 0, got {upsample}')
         self.upsample = upsample

@@ -196,10 +196,10 @@ class FaceBoxes(BaseFaceDetector):
             decoded. Defaults to 0.05.
         pre_nms_top_k (int): At most this many candidates enter NMS.
             Defaults to 5000.
-        max_faces, largest_only, min_size: See
+        max_faces, largest_only, min_size, upscale: See
             :class:`BaseFaceDetector`.
         max_size (Sequence[int], optional): ``(720, 1080)`` by default, as
-            3DDFA_V2 (images are never upscaled).
+            3DDFA_V2 (smaller images are enlarged only with ``upscale``).
         device (str): Torch device of the network. Defaults to ``'cpu'``.
         data_root (str, optional): Data root of ``weights``. Defaults to
             None.
@@ -215,10 +215,11 @@ class FaceBoxes(BaseFaceDetector):
                  largest_only: bool = False,
                  min_size: float = 0.0,
                  max_size: Optional[Sequence[int]] = (720, 1080),
+                 upscale: bool = False,
                  device: str = 'cpu',
                  data_root: Optional[str] = None) -> None:
         super().__init__(score_thr, max_faces, largest_only, min_size,
-                         max_size)
+                         max_size, upscale)
         self.nms_thr = nms_thr
         self.pre_score_thr = pre_score_thr
         self.pre_nms_top_k = pre_nms_top_k

@@ -25,7 +25,7 @@ class S3FDDetector(BaseFaceDetector):
             face-alignment load (or download) its own. Defaults to None.
         score_thr (float): Face probability threshold. Defaults to 0.5
             (face-alignment's).
-        max_faces, largest_only, min_size, max_size: See
+        max_faces, largest_only, min_size, max_size, upscale: See
             :class:`BaseFaceDetector`; ``max_size`` defaults to
             ``(720, 1080)``.
         device (str): Torch device. Defaults to ``'cpu'``.
@@ -42,9 +42,10 @@ class S3FDDetector(BaseFaceDetector):
                  largest_only: bool = False,
                  min_size: float = 0.0,
                  max_size: Optional[Sequence[int]] = (720, 1080),
+                 upscale: bool = False,
                  device: str = 'cpu') -> None:
         super().__init__(score_thr, max_faces, largest_only, min_size,
-                         max_size)
+                         max_size, upscale)
         from face_alignment.detection.sfd.sfd_detector import SFDDetector
         self.weights = weights
         try:

@@ -46,11 +46,12 @@ class TwoDASL(Face3DRegressor):
       predicted shape and expression; the regressor is trained to make
       them look real.
 
-    ``train_step`` updates the regressor (optimiser ``'regressor'``) and
-    then the critic (``'critic'``, every ``critic_interval`` iterations,
-    read from mmengine's ``MessageHub`` so the alternation survives resume)
-    on real pairs (3D-annotated images with their ground-truth params) and
-    fake pairs (in-the-wild images with the regressor's params). A term
+    ``train_step`` runs the regressor, updates the critic (``'critic'``,
+    every ``critic_interval`` iterations, read from mmengine's
+    ``MessageHub`` so the alternation survives resume) on real pairs
+    (3D-annotated images with their ground-truth params) and fake pairs
+    (in-the-wild images with the regressor's params), then updates the
+    regressor (optimiser ``'regressor'``) with the critic frozen. A term
     whose ``loss_weight`` is 0, or that the batch cannot feed (no 3D sample,
     no input landmarks, no in-the-wild sample), is not computed. The loss
     configs are built from ``MODELS``; their weights are the paper's l1..l4
@@ -134,12 +135,12 @@ class TwoDASL(Face3DRegressor):
              data_samples: Sequence[Face3DDataSample]) -> Dict[str, Tensor]:
         """The regressor's weighted loss terms of a batch (the critic is
         only read), see the class docstring."""
-        return self._losses(inputs, data_samples)[0]
+        return self._losses(inputs, data_samples, self._forward(inputs))
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """One step: the regressor, then (every ``critic_interval``
-        iterations) the critic.
+        """One step: the critic (every ``critic_interval`` iterations), then
+        the regressor.
 
         Args:
             data (dict): The dataloader's batch.
@@ -157,26 +158,31 @@ class TwoDASL(Face3DRegressor):
         inputs, samples = data['inputs'], data['data_samples']
         regressor = optim_wrapper[REGRESSOR] if isinstance(
             optim_wrapper, OptimWrapperDict) else optim_wrapper
-        if self.critic is not None:
-            self.critic.requires_grad_(False)
         with regressor.optim_context(self):
-            losses, pred_white = self._losses(inputs, samples)
-            loss, log_vars = self.parse_losses(losses)
-        regressor.update_params(loss)
-        if self.critic is not None:
-            self.critic.requires_grad_(True)
+            pred_white = self._forward(inputs)
+        critic_vars = {}
         step = MessageHub.get_current_instance().get_info('iter') or 0
         if self.uses_critic and step % self.critic_interval == 0:
-            log_vars.update(
-                self._critic_step(optim_wrapper[CRITIC], inputs, samples,
-                                  pred_white.detach()))
+            critic_vars = self._critic_step(optim_wrapper[CRITIC], inputs,
+                                            samples, pred_white.detach())
+        if self.critic is not None:
+            self.critic.requires_grad_(False)
+        try:
+            with regressor.optim_context(self):
+                loss, log_vars = self.parse_losses(
+                    self._losses(inputs, samples, pred_white))
+            regressor.update_params(loss)
+        finally:
+            if self.critic is not None:
+                self.critic.requires_grad_(True)
+        log_vars.update(critic_vars)
         return log_vars
 
-    def _losses(self, inputs: Tensor, samples: Sequence[Face3DDataSample]
-                ) -> Tuple[Dict[str, Tensor], Tensor]:
-        """The weighted loss terms and the (B, P) whitened prediction."""
+    def _losses(self, inputs: Tensor, samples: Sequence[Face3DDataSample],
+                pred_white: Tensor) -> Dict[str, Tensor]:
+        """The weighted loss terms of the (B, P) whitened prediction of
+        ``inputs``."""
         head, model = self.head, self.morphable_model
-        pred_white = self._forward(inputs)
         losses = {}
         has_3d = self._has_3d(samples, inputs.device)
         if _active(self.loss_3d) and has_3d.any():
@@ -220,7 +226,7 @@ class TwoDASL(Face3DRegressor):
                 'TwoDASL: no loss term applies to this batch (no '
                 '3D-annotated sample and no input landmarks); check the '
                 'datasets and the loss weights')
-        return losses, pred_white
+        return losses
 
     def _critic_step(self, wrapper, inputs: Tensor,
                      samples: Sequence[Face3DDataSample],

@@ -165,39 +165,48 @@ def test_mixed_batch_moves_both_and_logs_every_term(model):
     assert any(k.startswith('encoder.') for k in moved)
 
 
-def test_regressor_step_freezes_critic(model, monkeypatch):
+def test_critic_steps_first_then_the_frozen_critic_stays(model, monkeypatch):
+    """The critic updates first (on the regressor's detached prediction);
+    the regressor's update then runs with the critic frozen: no gradient
+    reaches it and it does not move; afterwards it is trainable again. The
+    critic step leaves the regressor's weights and BN buffers alone."""
     wrappers = build_wrappers(model)
     seen = {}
     update = wrappers['regressor'].update_params
+    critic_step = model._critic_step
 
     def regressor_update(loss, **kwargs):
         seen['frozen'] = [not p.requires_grad
                           for p in model.critic.parameters()]
+        seen['critic_before'] = snapshot(model.critic)
         update(loss, **kwargs)
         seen['grads'] = [p.grad for p in model.critic.parameters()]
-        seen['critic'] = snapshot(model.critic)
-        seen['regressor'] = regressor_state(model)
+        seen['critic_after'] = snapshot(model.critic)
+
+    def record_critic_step(*args, **kwargs):
+        seen['regressor_before'] = regressor_state(model)
+        out = critic_step(*args, **kwargs)
+        seen['regressor_after'] = regressor_state(model)
+        seen['critic_stepped'] = snapshot(model.critic)
+        return out
 
     monkeypatch.setattr(wrappers['regressor'], 'update_params',
                         regressor_update)
-    critic_calls = count_calls(monkeypatch, model, '_critic_step')
+    monkeypatch.setattr(model, '_critic_step', record_critic_step)
     critic_before = snapshot(model.critic)
     model.train_step(make_batch(model, MIXED), wrappers)
 
+    # the critic step came first and moved the critic
+    assert changed(critic_before, seen['critic_stepped'])
+    assert not changed(seen['critic_stepped'], seen['critic_before'])
+    # ... without touching the regressor
+    for key, value in seen['regressor_before'].items():
+        assert torch.equal(value, seen['regressor_after'][key]), key
+    # the regressor's update: critic frozen, no gradient, not moved
     assert seen['frozen'] and all(seen['frozen'])
     assert all(grad is None for grad in seen['grads'])
-    assert not changed(critic_before, seen['critic'])
-    # unfrozen again for its own step (which did run and move it)
+    assert not changed(seen['critic_before'], seen['critic_after'])
     assert all(p.requires_grad for p in model.critic.parameters())
-    assert len(critic_calls) == 1
-    assert changed(critic_before, snapshot(model.critic))
-    # the critic step did not touch the regressor: weights nor BN buffers
-    after = regressor_state(model)
-    for key, value in seen['regressor'].items():
-        assert torch.equal(value, after[key]), key
-    assert all(p.grad is None or not p.grad.any()
-               for name, p in model.named_parameters()
-               if not name.startswith('critic.'))
 
 
 @pytest.mark.parametrize(
