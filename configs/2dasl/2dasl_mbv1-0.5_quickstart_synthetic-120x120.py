@@ -110,7 +110,8 @@ param_scheduler = dict(
     critic=[])
 
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
+    # validation scalars at their iteration (not epoch 0) in TensorBoard
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, interval=200,
         max_keep_ckpts=2))
@@ -121,4 +122,8 @@ custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(type='LandmarkGridHook', interval=200),
 ]
+# Several processes (tools/dist_train.sh): TwoDASL steps its two optimisers
+# itself, which mmengine's DDP wrappers cannot run; this one averages each
+# optimiser's gradients over the processes (mmface3d/models/wrappers).
+model_wrapper_cfg = dict(type='mmface3d.GradAverageDataParallel')
 randomness = dict(seed=0)

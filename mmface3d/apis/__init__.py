@@ -1,6 +1,6 @@
 from .face_outputs import (draw_dense, draw_landmarks, draw_pose_axes,
-                           face_record, image_record, render_faces,
-                           save_mesh, write_json)
+                           face_record, image_record, render_faces, save_mesh,
+                           write_json)
 from .inference import (build_face_detector, build_landmark_source,
                         decode_predictions, inference_model, init_model,
                         load_image)

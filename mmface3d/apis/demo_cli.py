@@ -9,8 +9,7 @@ import numpy as np
 
 from mmface3d.structures import Face3DDataSample
 from .face_outputs import (draw_dense, draw_landmarks, draw_pose_axes,
-                           image_record, render_faces, save_mesh,
-                           write_json)
+                           image_record, render_faces, save_mesh, write_json)
 from .inference import init_model
 
 # output name -> what it is

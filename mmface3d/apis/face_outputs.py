@@ -40,7 +40,7 @@ def draw_landmarks(image: np.ndarray, samples: Sequence[Face3DDataSample],
     out = np.ascontiguousarray(image).copy()
     for sample in samples:
         points = sample.pred_landmarks.detach().cpu().numpy()
-        visualizer._draw_points(out, points, visualizer.pred_color,
+        visualizer.draw_points(out, points, visualizer.pred_color,
                                 _origin(sample))
         if with_axes:
             draw_pose_axes(out, sample, visualizer)
@@ -53,7 +53,7 @@ def draw_pose_axes(image: np.ndarray, sample: Face3DDataSample,
     the face's box long."""
     box = sample.bbox.detach().cpu().numpy()
     length = 0.5 * float(np.mean(box[2:4] - box[:2]))
-    visualizer._draw_axes(image, sample.pred_pose.detach().cpu().numpy(),
+    visualizer.draw_axes(image, sample.pred_pose.detach().cpu().numpy(),
                           sample.pred_landmarks[30].detach().cpu().numpy(),
                           length, _origin(sample))
 

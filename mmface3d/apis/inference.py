@@ -24,9 +24,9 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from mmface3d.models.landmark_sources import BootstrapLandmarkSource
 from mmface3d.morphable import (benchmark_roi_box, detector_roi_box,
                                 pixel_origin)
-from mmface3d.models.landmark_sources import BootstrapLandmarkSource
 from mmface3d.registry import MODELS, TRANSFORMS
 from mmface3d.structures import Face3DDataSample
 from .onnx_regressor import OnnxRegressor

@@ -110,6 +110,10 @@ class OnnxRegressor:
             raise ImportError('the onnxruntime backend needs `pip install '
                               'onnxruntime`') from err
         options = ort.SessionOptions()
+        # idle onnxruntime threads would spin against torch's (detector,
+        # decoding) in the same process
+        options.add_session_config_entry('session.intra_op.allow_spinning',
+                                         '0')
         if num_threads is not None:
             options.intra_op_num_threads = num_threads
         self.onnx_file = str(onnx_file)

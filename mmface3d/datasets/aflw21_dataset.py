@@ -1,11 +1,11 @@
 """The AFLW 21-point benchmark list of 3DDFA (21,080 faces)."""
+from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
 
 from mmface3d.morphable import aflw21_to_68, bbox_of_visible, check_convention
 from mmface3d.registry import DATASETS
-from mmface3d.utils import resolve_data_path
 from .base_face_dataset import BaseFaceDataset, load_row_array
 
 PTS21_FILE = 'AFLW_GT_pts21.npy'
@@ -80,8 +80,10 @@ class AFLW21Dataset(BaseFaceDataset):
             ``landmarks_2d_input`` (not with ``input_landmarks``). Defaults
             to False.
         pseudo_params (str, optional): ``.npy`` (N, P) of params in the
-            listed images' frame, one row per list entry, relative to
-            ``data_root``. Defaults to None.
+            listed images' frame, one row per list entry: a file this
+            toolbox made (``make_pseudo_labels.py``), so absolute or
+            relative to the working directory, not to ``data_root``.
+            Defaults to None.
         params_convention (str): Convention of ``pseudo_params``. Defaults
             to ``'v2'`` (the 3DDFA_V2 teacher).
         **kwargs: :class:`BaseFaceDataset` arguments.
@@ -161,7 +163,11 @@ class AFLW21Dataset(BaseFaceDataset):
             for i in range(num):
                 extra[i]['landmarks_2d_input_visible'] = input_visible[i]
         if self.pseudo_params is not None:
-            path = resolve_data_path(self.pseudo_params, self.data_root)
+            path = Path(self.pseudo_params).expanduser().absolute()
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f'pseudo_params {path} does not exist; make it with '
+                    'tools/dataset_converters/make_pseudo_labels.py')
             params = load_row_array(path, num, (None, ),
                                     self.ann_file).astype(np.float32)
             for i in range(num):

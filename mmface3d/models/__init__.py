@@ -6,3 +6,4 @@ from .losses import *  # noqa: F401,F403
 from .regressors import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .landmark_sources import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403

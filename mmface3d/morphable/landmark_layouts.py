@@ -108,6 +108,11 @@ FLIP_INDICES_21 = np.array(
 # mouth centres); the ears and the chin centre have no 68-point counterpart.
 AFLW21_FROM_68 = tuple(AFLW21_TO_68.get(k) for k in range(21))
 
+# Row of each AFLW point among the 18 map points (the 21 without the ears and
+# the chin, in order); None for those three.
+AFLW21_FROM_FLM = tuple(
+    None if k in (12, 16, 20) else k - (k > 12) - (k > 16) for k in range(21))
+
 # Mirror permutations by point count: ``perm[k]`` is the old index of the
 # point that becomes point k. The 34 AFLW-LFPA points have no documented
 # order, so none is assumed.

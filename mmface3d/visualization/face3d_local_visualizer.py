@@ -101,14 +101,16 @@ class Face3DLocalVisualizer(Visualizer):
                 pixel_origin=pixel_origin(model.convention))
         return out.image[0].numpy()
 
-    def _draw_points(self, image: np.ndarray, points: np.ndarray,
-                     color: Color, origin: float) -> None:
+    def draw_points(self, image: np.ndarray, points: np.ndarray,
+                    color: Color, origin: float) -> None:
+        """Draw (N, 2+) points on ``image`` (H, W, 3) in place, pixel
+        (0, 0)'s centre at ``origin`` in the points' frame."""
         for x, y in np.round(points[:, :2] - origin).astype(int):
             cv2.circle(image, (int(x), int(y)), self.radius, color, -1,
                        cv2.LINE_AA)
 
-    def _draw_axes(self, image: np.ndarray, pose: np.ndarray,
-                   origin: np.ndarray, length: float, offset: float) -> None:
+    def draw_axes(self, image: np.ndarray, pose: np.ndarray,
+                  origin: np.ndarray, length: float, offset: float) -> None:
         """Head-pose axes (x red, y green, z blue in BGR) at ``origin``."""
         yaw, pitch, roll = np.deg2rad(pose)
         rotation = euler_to_rotation(torch.tensor([[pitch, yaw, roll]]))[0]
@@ -178,13 +180,13 @@ class Face3DLocalVisualizer(Visualizer):
             gt = _numpy(data_sample.gt_landmarks_img)
             if 'gt_landmarks_img_visible' in data_sample:
                 gt = gt[_numpy(data_sample.gt_landmarks_img_visible) > 0]
-            self._draw_points(drawn, gt, self.gt_color, origin)
+            self.draw_points(drawn, gt, self.gt_color, origin)
         if draw_pred and 'pred_landmarks' in data_sample:
             pred = _numpy(data_sample.pred_landmarks)
-            self._draw_points(drawn, pred, self.pred_color, origin)
+            self.draw_points(drawn, pred, self.pred_color, origin)
             if 'pred_pose' in data_sample:
                 side = np.linalg.norm(outline[1] - outline[0])
-                self._draw_axes(drawn, _numpy(data_sample.pred_pose),
+                self.draw_axes(drawn, _numpy(data_sample.pred_pose),
                                 pred[30], 0.3 * side, origin)
         if show:
             self.show(drawn[..., ::-1], win_name=name, wait_time=wait_time)

@@ -70,6 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='FaceBoxes enlarges images to 720x1080')
     parser.add_argument('--onnx', help='exported network (default: export '
                         'to a temporary file)')
+    parser.add_argument('--num-speed', type=int, default=20,
+                        help='images of the end-to-end speed runs')
     parser.add_argument('--repeats', type=int, default=30)
     return parser.parse_args(argv)
 
@@ -187,7 +189,7 @@ def speed(args, model, ann) -> None:
     if onnx_file is None:
         onnx_file = str(Path(tempfile.mkdtemp()) / 'regressor.onnx')
         export_regressor_onnx(model, onnx_file)
-    paths = [str(ann['img_dir'] / n) for n in ann['names'][:20]]
+    paths = [str(ann['img_dir'] / n) for n in ann['names'][:args.num_speed]]
     rows = []
     for backend in ('torch', 'onnxruntime'):
         def run():

@@ -19,6 +19,7 @@ import json
 import resource
 import subprocess
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
@@ -30,7 +31,10 @@ from mmengine.registry import init_default_scope
 from mmface3d.registry import DATASETS, MODELS
 from mmface3d.utils import median_time
 
-CONFIG = 'configs/2dasl/2dasl_mbv1-0.5_quickstart_synthetic-120x120.py'
+# the checkout's, wherever the tool is run from
+CONFIG = str(
+    Path(__file__).resolve().parents[2] /
+    'configs/2dasl/2dasl_mbv1-0.5_quickstart_synthetic-120x120.py')
 BACKBONES = {
     'mbv1-0.5': (dict(type='MobileNetV1', widen_factor=0.5, in_channels=4),
                  512),
@@ -73,7 +77,8 @@ def measure(args: argparse.Namespace) -> dict:
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     half = args.batch_size // 2
     sets = [
-        DATASETS.build(dict(d, length=max(half, 1)))
+        # rendered once here: no sample cache written into the cwd
+        DATASETS.build(dict(d, length=max(half, 1), cache_dir=None))
         for d in cfg.train_dataloader.dataset.datasets
     ]
     batch = pseudo_collate([sets[0][i] for i in range(half)] +

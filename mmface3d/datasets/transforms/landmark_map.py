@@ -26,10 +26,15 @@ class LandmarkMap(BaseTransform):
     if its source rows are visible (both rows of a midpoint), so the 0 rows
     of a 21-point list never reach the map.
 
+    A sample without the landmarks (a dataset's ``missing_input='keep'``:
+    the detector found no face) gets an empty map (-1 everywhere) with
+    ``if_missing='empty'``, the map of no point; the default is an error.
+
     Required Keys:
 
     - img (np.ndarray): (H, W, C) crop, for the map size.
-    - ``key`` (np.ndarray): (68, 2) crop-frame landmarks.
+    - ``key`` (np.ndarray): (68, 2) crop-frame landmarks (see
+      ``if_missing``).
 
     Optional Keys:
 
@@ -46,14 +51,22 @@ class LandmarkMap(BaseTransform):
             added to the 18 points before drawing, to train against
             detector error; the landmarks themselves are left unchanged.
             Defaults to 0 (off).
+        if_missing (str): ``'error'`` or ``'empty'`` (an all -1 map) for a
+            sample without ``key``. Defaults to ``'error'``.
     """
 
-    def __init__(self, key: str = 'landmarks_2d_input',
-                 sigma: float = 0.0) -> None:
+    def __init__(self,
+                 key: str = 'landmarks_2d_input',
+                 sigma: float = 0.0,
+                 if_missing: str = 'error') -> None:
         if sigma < 0:
             raise ValueError(f'sigma must be >= 0, got {sigma}')
+        if if_missing not in ('error', 'empty'):
+            raise ValueError("if_missing must be 'error' or 'empty', got "
+                             f'{if_missing!r}')
         self.key = key
         self.sigma = sigma
+        self.if_missing = if_missing
 
     @cache_randomness
     def _noise(self) -> np.ndarray:
@@ -62,8 +75,13 @@ class LandmarkMap(BaseTransform):
     def transform(self, results: dict) -> dict:
         path = results.get('img_path')
         if self.key not in results:
+            if self.if_missing == 'empty':
+                results['landmark_map'] = np.full(
+                    results['img'].shape[:2], -1.0, dtype=np.float32)
+                return results
             raise KeyError(f'{path}: LandmarkMap needs `{self.key}` (68, 2) '
-                           'crop-frame landmarks')
+                           "crop-frame landmarks (if_missing='empty' draws "
+                           'an empty map for samples without them)')
         landmarks = np.asarray(results[self.key], dtype=np.float64)
         if landmarks.ndim != 2 or landmarks.shape[0] != 68 or \
                 landmarks.shape[1] < 2:
@@ -89,4 +107,4 @@ class LandmarkMap(BaseTransform):
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(key='{self.key}', "
-                f'sigma={self.sigma})')
+                f"sigma={self.sigma}, if_missing='{self.if_missing}')")

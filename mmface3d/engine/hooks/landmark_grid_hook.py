@@ -17,8 +17,9 @@ class LandmarkGridHook(Hook):
     (green) and the input 2D landmarks (red, the points of the landmark map
     and of ``L_2d-con``) on up to ``max_images`` crops of the batch, tile
     them and send the grid to the visualizer's backends
-    (``train/landmarks``: TensorBoard's Images tab with
-    ``TensorboardVisBackend``).
+    (``train_landmarks``: TensorBoard's Images tab with
+    ``TensorboardVisBackend``, ``vis_image/train_landmarks_<iter>.png`` with
+    ``LocalVisBackend``, which cannot save a name with a ``/``).
 
     The prediction is the model's ``test_step`` on the batch (eval mode, no
     gradient), mapped into each crop with its ``crop_affine``.
@@ -68,7 +69,7 @@ class LandmarkGridHook(Hook):
             for inputs, sample in zip(batch['inputs'], samples)
         ]
         runner.visualizer.add_image(
-            'train/landmarks', self._grid(tiles)[..., ::-1],
+            'train_landmarks', self._grid(tiles)[..., ::-1],
             step=runner.iter + 1)
 
     def _tile(self, inputs: torch.Tensor, sample) -> np.ndarray:

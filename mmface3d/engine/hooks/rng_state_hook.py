@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from torch.utils.data import DataLoader
 
 from mmface3d.registry import HOOKS
 
@@ -21,15 +22,36 @@ class RngStateHook(Hook):
     The model's own randomness (WPDC's resampled vertices, dropout, the
     critic) then continues as if the run had not stopped. Data order and
     augmentation are reproduced by the samplers (seeded per epoch) and the
-    dataloader workers (seeded per worker, advanced by mmengine to the
-    resumed iteration). ``configs/_base_/default_runtime.py`` adds it to
-    every run.
+    dataloader workers (seeded per worker by mmengine's ``worker_init_fn``;
+    an ``IterBasedTrainLoop`` replays the finished iterations through them
+    on resume). ``configs/_base_/default_runtime.py`` adds it to every run.
+
+    Before training it gives the train and val ``DataLoader`` a generator
+    of their own: a ``DataLoader`` otherwise draws its workers' base seed
+    from torch's global RNG each time it starts a pass (every epoch, every
+    validation), between the checkpoint and the next model step of the
+    uninterrupted run but before the restore of a resumed one, so that a
+    run resumed at an epoch boundary or after a validation would see shifted
+    model randomness. The base seed itself changes nothing: mmengine's
+    ``worker_init_fn`` reseeds every worker.
+
+    Not reproduced: random augmentation in the main process
+    (``num_workers=0``), whose numpy / Python draws the restore (after the
+    first resumed batch is loaded) puts back by one batch, and the state of
+    persistent workers across the epochs of an ``EpochBasedTrainLoop``
+    (mmengine starts new workers at the resumed epoch).
     """
 
     priority = 'VERY_LOW'
 
     def __init__(self) -> None:
         self._pending: Optional[dict] = None
+
+    def before_train(self, runner: Runner) -> None:
+        for loop in (runner.train_loop, runner.val_loop):
+            loader = getattr(loop, 'dataloader', None)
+            if isinstance(loader, DataLoader) and loader.generator is None:
+                loader.generator = torch.Generator().manual_seed(runner.seed)
 
     def before_save_checkpoint(self, runner: Runner,
                                checkpoint: dict) -> None:
@@ -42,7 +64,10 @@ class RngStateHook(Hook):
         checkpoint[KEY] = states
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
-        if runner.cfg.get('resume', False) and KEY in checkpoint:
+        # Runner.resume and Runner.load_checkpoint (load_from) both call
+        # this; `_resume` (as mmengine's EMAHook reads it) tells them
+        # apart, also for a Runner built without a config
+        if getattr(runner, '_resume', False) and KEY in checkpoint:
             self._pending = checkpoint[KEY]
 
     def before_train_iter(self, runner: Runner, batch_idx: int,

@@ -51,8 +51,9 @@ class AFLW2000Metric(BaseAFLW2000Metric):
     def process_sample(self, sample: Sample) -> dict:
         """``img_id``, ``yaw``, the ground truth and ``pred_landmarks`` of
         one sample."""
-        result = self._sample_gt(sample,
-                                 (3, ) if self.gt == 'ori' else (2, 3))
+        # the original annotation is 3D, the re-annotation 2D: the width
+        # tells which one the dataset attached
+        result = self._sample_gt(sample, (3, ) if self.gt == 'ori' else (2, ))
         result['pred_landmarks'] = sample_array(sample, 'pred_landmarks',
                                                 (68, 3))
         return result

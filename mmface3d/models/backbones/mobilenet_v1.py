@@ -76,6 +76,9 @@ class MobileNetV1(BaseModule):
             3DDFA_V2 release. Defaults to 1.0.
         in_channels (int): Input channels: 3 for a BGR crop, 4 with a
             2DASL landmark map. Defaults to 3.
+        norm_eval (bool): Keep the BatchNorm layers in eval mode (running
+            statistics frozen) while training, e.g. to fine-tune a released
+            model on small batches. Defaults to False.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to Kaiming-normal (fan-out) convs and unit BN scales.
     """
@@ -83,6 +86,7 @@ class MobileNetV1(BaseModule):
     def __init__(self,
                  widen_factor: float = 1.0,
                  in_channels: int = 3,
+                 norm_eval: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if init_cfg is None:
             init_cfg = [
@@ -99,6 +103,7 @@ class MobileNetV1(BaseModule):
                 f'widen_factor must be positive, got {widen_factor}')
         self.widen_factor = widen_factor
         self.in_channels = in_channels
+        self.norm_eval = norm_eval
         stem = int(STEM_CHANNELS * widen_factor)
         self.conv1 = nn.Conv2d(
             in_channels, stem, kernel_size=3, stride=2, padding=1, bias=False)
@@ -112,6 +117,15 @@ class MobileNetV1(BaseModule):
                     stride))
         self.out_channels = int(BLOCKS[-1][2] * widen_factor)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
+
+    def train(self, mode: bool = True) -> 'MobileNetV1':
+        """Switch modes; with ``norm_eval`` the BN layers stay in eval."""
+        super().train(mode)
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.eval()
+        return self
 
     def forward(self, x: Tensor) -> Tuple[Tensor]:
         """Extract pooled features.

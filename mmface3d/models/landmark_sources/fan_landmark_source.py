@@ -113,8 +113,7 @@ class FANLandmarkSource(BaseLandmarkSource):
     @torch.no_grad()
     def landmarks(self, img: np.ndarray, bboxes: np.ndarray,
                   img_path: Optional[str]) -> np.ndarray:
-        from face_alignment.utils import (CENTER_Y_OFFSET, REFERENCE_SCALE,
-                                          crop)
+        from face_alignment.utils import CENTER_Y_OFFSET, REFERENCE_SCALE, crop
         if not len(bboxes):
             return np.zeros((0, 68, 2), dtype=np.float32)
         rgb = np.ascontiguousarray(img[:, :, ::-1])

@@ -6,8 +6,8 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor, nn
 
-from mmface3d.morphable import (draw_landmark_maps, flm_visibility,
-                                select_flm_points)
+from mmface3d.morphable import (FLM_INDICES, draw_flm_maps,
+                                flm_visibility, select_flm_points)
 from mmface3d.registry import MODELS
 from mmface3d.structures import Face3DDataSample
 from .face3d_regressor import Face3DRegressor
@@ -75,6 +75,15 @@ class TwoDASL(Face3DRegressor):
             0.005.
         critic_interval (int): The critic steps every this many iterations.
             Defaults to 1.
+        flm_vertex_ids (Sequence, optional): 18 vertices of the head's
+            morphable model (or 18 pairs, a point being the midpoint of its
+            pair) whose projections stand for the 18 map points in
+            ``L_2d-con``, ``L_cyc`` and the cycle pass's map, instead of the
+            68-landmark definitions (:func:`select_flm_points`): for 2D
+            labels that follow other definitions (AFLW's manual points;
+            ``tools/analysis_tools/fit_flm_vertices.py`` finds them). The
+            model then also predicts ``pred_flm_points`` (18, 3) in image
+            pixels. Defaults to None.
         data_preprocessor (dict, optional): Defaults to a 4-channel
             ``Face3DDataPreprocessor``.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -95,6 +104,7 @@ class TwoDASL(Face3DRegressor):
                  loss_adv: Optional[dict] = dict(
                      type='AdversarialLoss', loss_weight=0.005),
                  critic_interval: int = 1,
+                 flm_vertex_ids: Optional[Sequence[int]] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if data_preprocessor is None:
@@ -114,6 +124,20 @@ class TwoDASL(Face3DRegressor):
             raise ValueError('critic_interval must be an int >= 1, got '
                              f'{critic_interval!r}')
         self.critic_interval = critic_interval
+        if flm_vertex_ids is None:
+            self.flm_vertex_ids = None
+        else:
+            ids = torch.as_tensor(flm_vertex_ids, dtype=torch.long)
+            if ids.ndim == 1:
+                ids = ids[:, None].expand(-1, 2)
+            num = self.morphable_model.num_vertices
+            if ids.shape != (len(FLM_INDICES), 2) or ids.min() < 0 or \
+                    ids.max() >= num:
+                raise ValueError(
+                    f'flm_vertex_ids must be {len(FLM_INDICES)} vertex ids '
+                    f'(or id pairs) of the head\'s {num}-vertex model, got '
+                    f'{flm_vertex_ids}')
+            self.register_buffer('flm_vertex_ids', ids, persistent=False)
         self.with_map = self.data_preprocessor.num_channels == 4
         if not self.with_map and (_active(self.loss_cycle)
                                   or _active(self.loss_3d_con)):
@@ -193,24 +217,24 @@ class TwoDASL(Face3DRegressor):
 
         points, visible = self._input_landmarks(samples, inputs)
         has_2d = visible.any(1)
-        landmarks = model.landmarks(model.dewhiten(pred_white))
-        pred_2d = landmarks[:, :2].transpose(1, 2)  # (B, 68, 2) crop pixels
+        params = model.dewhiten(pred_white)
+        landmarks = model.landmarks(params)
+        pred_18 = self._flm_points(params, landmarks)
         target_18 = select_flm_points(points)
         visible_18 = flm_visibility(visible)
         if _active(self.loss_2d) and has_2d.any():
             losses['loss_2d_con'] = self.loss_2d(
-                select_flm_points(pred_2d)[has_2d], target_18[has_2d],
-                visible_18[has_2d])
+                pred_18[has_2d], target_18[has_2d], visible_18[has_2d])
 
         if (_active(self.loss_cycle) or _active(self.loss_3d_con)) and \
                 has_2d.any():
-            maps = draw_landmark_maps(pred_2d, None, *inputs.shape[2:])
-            cycle_white = self._forward(
-                torch.cat([inputs[:, :3], maps[:, None]], 1))
-            cycle = model.landmarks(model.dewhiten(cycle_white))
+            maps = draw_flm_maps(pred_18, None, *inputs.shape[2:])
+            cycle_params = model.dewhiten(
+                self._forward(torch.cat([inputs[:, :3], maps[:, None]], 1)))
+            cycle = model.landmarks(cycle_params)
             if _active(self.loss_cycle):
                 losses['loss_cyc'] = self.loss_cycle(
-                    select_flm_points(cycle[:, :2].transpose(1, 2))[has_2d],
+                    self._flm_points(cycle_params, cycle)[has_2d],
                     target_18[has_2d], visible_18[has_2d])
             if _active(self.loss_3d_con):
                 losses['loss_3d_con'] = self.loss_3d_con(
@@ -227,6 +251,38 @@ class TwoDASL(Face3DRegressor):
                 '3D-annotated sample and no input landmarks); check the '
                 'datasets and the loss weights')
         return losses
+
+    def _flm_points(self, params: Tensor, landmarks: Tensor) -> Tensor:
+        """(B, 18, 2) crop-frame map points of raw params: the 18
+        ``flm_vertex_ids`` vertices, or those of the (B, 3, 68) landmarks."""
+        if self.flm_vertex_ids is None:
+            return select_flm_points(landmarks[:, :2].transpose(1, 2))
+        return self._pair_midpoints(params)[:, :2].transpose(1, 2)
+
+    def _pair_midpoints(self, params: Tensor) -> Tensor:
+        """(B, 3, 18) midpoints of the ``flm_vertex_ids`` pairs."""
+        points = self.morphable_model.reconstruct(
+            params, self.flm_vertex_ids.reshape(-1))
+        return points.view(*points.shape[:2], -1, 2).mean(-1)
+
+    def predict(self, inputs: Tensor, data_samples: Sequence[Face3DDataSample]
+                ) -> Sequence[Face3DDataSample]:
+        """The head's predictions and, with ``flm_vertex_ids``,
+        ``pred_flm_points`` (18, 3): those vertices in image pixels."""
+        data_samples = super().predict(inputs, data_samples)
+        if self.flm_vertex_ids is None:
+            return data_samples
+        model = self.morphable_model
+        params = torch.stack([s.pred_params for s in data_samples])
+        affine = torch.stack([
+            torch.as_tensor(s.metainfo['crop_affine']) for s in data_samples
+        ]).to(params)
+        image, _ = model.image_params(params, affine)
+        points = model.normalize_image_depth(
+            self._pair_midpoints(image)).transpose(1, 2)
+        for sample, point in zip(data_samples, points):
+            sample.pred_flm_points = point
+        return data_samples
 
     def _critic_step(self, wrapper, inputs: Tensor,
                      samples: Sequence[Face3DDataSample],

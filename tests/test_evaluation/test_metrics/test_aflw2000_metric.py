@@ -94,17 +94,21 @@ def test_reannotated_1998(aflw_gt_re, make_samples):
 def test_ground_truth_must_match_the_protocol(aflw_gt, aflw_gt_re,
                                               make_samples):
     """The original protocol scores z too: 2D re-annotated ground truth is
-    refused, naming the field and the sample."""
+    refused, and the re-annotated protocol refuses the original 3D points
+    (a dataset built with the other ``gt_landmarks`` would otherwise score
+    the wrong annotation under the right name); the error names the field
+    and the sample."""
     pred = np.zeros((2000, 68, 3), np.float32)
     samples = make_samples([4], aflw_gt_re, pred_landmarks=pred)
     with pytest.raises(ValueError,
                        match=r'gt_landmarks_img.*img_id=4.*\(68, 2\).*'
                        r'\(68, 3\)'):
         AFLW2000Metric().process(None, samples)
-    # the re-annotated protocol takes the 3D points' (x, y) as well
-    metric = AFLW2000Metric(gt='re', allow_partial=True)
-    metric.process(None, make_samples([4], aflw_gt, pred_landmarks=pred))
-    assert len(metric.results) == 1
+    with pytest.raises(ValueError,
+                       match=r'gt_landmarks_img.*img_id=4.*\(68, 3\).*'
+                       r'\(68, 2\)'):
+        AFLW2000Metric(gt='re').process(
+            None, make_samples([4], aflw_gt, pred_landmarks=pred))
 
 
 def test_missing_fields_name_the_sample(aflw_gt, make_samples):

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from mmface3d.models import ResNet
-from mmface3d.models.backbones import resnet as resnet_module
 
 # torchvision ResNet-50 has 25,557,032 parameters, 2,049,000 of them in the
 # 2048 -> 1000 classifier.

@@ -6,8 +6,8 @@ from mmface3d.models.detectors import box_iou, nms
 
 def test_box_iou_by_hand():
     a = torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 0.0, 0.0]])
-    b = torch.tensor([[5.0, 0.0, 15.0, 10.0, 0.9], [20.0, 20.0, 30.0, 30.0,
-                                                   0.1]])
+    b = torch.tensor([[5.0, 0.0, 15.0, 10.0, 0.9],
+                      [20.0, 20.0, 30.0, 30.0, 0.1]])
     # overlap 5 x 10 = 50, union 100 + 100 - 50 = 150; disjoint; empty box
     expected = torch.tensor([[50 / 150, 0.0], [0.0, 0.0]])
     torch.testing.assert_close(box_iou(a, b), expected)

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from mmface3d.models.detectors import FaceBoxes, box_iou
-from mmface3d.models.detectors.face_boxes import (FaceBoxesNet,
-                                                  decode_boxes, prior_boxes)
+from mmface3d.models.detectors.face_boxes import (FaceBoxesNet, decode_boxes,
+                                                  prior_boxes)
 from mmface3d.morphable import detector_roi_box
 
 ANN = 'aflw2000_3d/annotations'
