@@ -33,15 +33,17 @@ def _origin(sample: Face3DDataSample) -> float:
     return float(sample.metainfo.get('pixel_origin', 0.0))
 
 
-def draw_landmarks(image: np.ndarray, samples: Sequence[Face3DDataSample],
-                   visualizer, with_axes: bool = True) -> np.ndarray:
+def draw_landmarks(image: np.ndarray,
+                   samples: Sequence[Face3DDataSample],
+                   visualizer,
+                   with_axes: bool = True) -> np.ndarray:
     """The 68 landmarks (and the head-pose axes at the nose tip) of every
     face over a copy of ``image`` (H, W, 3) BGR uint8."""
     out = np.ascontiguousarray(image).copy()
     for sample in samples:
         points = sample.pred_landmarks.detach().cpu().numpy()
         visualizer.draw_points(out, points, visualizer.pred_color,
-                                _origin(sample))
+                               _origin(sample))
         if with_axes:
             draw_pose_axes(out, sample, visualizer)
     return out
@@ -53,12 +55,14 @@ def draw_pose_axes(image: np.ndarray, sample: Face3DDataSample,
     the face's box long."""
     box = sample.bbox.detach().cpu().numpy()
     length = 0.5 * float(np.mean(box[2:4] - box[:2]))
-    visualizer.draw_axes(image, sample.pred_pose.detach().cpu().numpy(),
-                          sample.pred_landmarks[30].detach().cpu().numpy(),
-                          length, _origin(sample))
+    visualizer.draw_axes(image,
+                         sample.pred_pose.detach().cpu().numpy(),
+                         sample.pred_landmarks[30].detach().cpu().numpy(),
+                         length, _origin(sample))
 
 
-def draw_dense(image: np.ndarray, samples: Sequence[Face3DDataSample],
+def draw_dense(image: np.ndarray,
+               samples: Sequence[Face3DDataSample],
                step: int = 6) -> np.ndarray:
     """Dense alignment: every ``step``-th vertex of each face as a pixel,
     coloured from far (blue) to near (red), over a copy of ``image``."""
@@ -124,8 +128,7 @@ def render_faces(image: np.ndarray,
     out = np.ascontiguousarray(background).copy()
     height, width = out.shape[:2]
     # far faces first, so nearer ones cover them
-    order = sorted(samples,
-                   key=lambda s: float(s.pred_vertices[:, 2].mean()))
+    order = sorted(samples, key=lambda s: float(s.pred_vertices[:, 2].mean()))
     for sample in order:
         model = _model(sample)
         vertices = sample.pred_vertices.detach().float().cpu()
@@ -146,17 +149,21 @@ def render_faces(image: np.ndarray,
             kwargs = dict(alpha=visualizer.mesh_alpha)
         elif mode == 'depth':
             z = vertices[:, 2] - vertices[:, 2].min()
-            colors = (255 * z / z.max().clamp(min=1e-6))[:, None].expand(
-                -1, 3)
+            colors = (255 * z / z.max().clamp(min=1e-6))[:, None].expand(-1, 3)
         else:
             colors = _ncc_colors(model)
-        drawn = render(shifted, model.tri, colors, background=region,
-                       pixel_origin=origin, **kwargs)
+        drawn = render(shifted,
+                       model.tri,
+                       colors,
+                       background=region,
+                       pixel_origin=origin,
+                       **kwargs)
         out[y0:y1, x0:x1] = drawn.image[0].numpy()
     return out
 
 
-def save_mesh(path: Union[str, Path], sample: Face3DDataSample,
+def save_mesh(path: Union[str, Path],
+              sample: Face3DDataSample,
               image: Optional[np.ndarray] = None) -> Path:
     """Write one face's mesh as ``.obj`` or ``.ply`` (by the suffix), with
     vertex colours sampled from ``image`` (BGR) when given."""
@@ -183,20 +190,19 @@ def face_record(sample: Face3DDataSample) -> dict:
     yaw, pitch, roll = sample.pred_pose.detach().cpu().double().tolist()
 
     def rounded(array, digits=2):
-        return np.round(np.asarray(array, dtype=np.float64),
-                        digits).tolist()
+        return np.round(np.asarray(array, dtype=np.float64), digits).tolist()
 
-    return dict(
-        face_index=int(sample.metainfo.get('face_index', 0)),
-        bbox=rounded(box[:4]),
-        score=round(float(box[4]), 4),
-        roi_box=rounded(sample.metainfo['roi_box']),
-        pose=dict(yaw=round(yaw, 2), pitch=round(pitch, 2),
-                  roll=round(roll, 2)),
-        landmarks_2d=rounded(landmarks[:, :2]),
-        landmarks_3d=rounded(landmarks),
-        landmark_source=sample.metainfo.get('landmark_source'),
-        params=rounded(sample.pred_params.detach().cpu().numpy(), 6))
+    return dict(face_index=int(sample.metainfo.get('face_index', 0)),
+                bbox=rounded(box[:4]),
+                score=round(float(box[4]), 4),
+                roi_box=rounded(sample.metainfo['roi_box']),
+                pose=dict(yaw=round(yaw, 2),
+                          pitch=round(pitch, 2),
+                          roll=round(roll, 2)),
+                landmarks_2d=rounded(landmarks[:, :2]),
+                landmarks_3d=rounded(landmarks),
+                landmark_source=sample.metainfo.get('landmark_source'),
+                params=rounded(sample.pred_params.detach().cpu().numpy(), 6))
 
 
 def image_record(samples: Sequence[Face3DDataSample],
@@ -223,7 +229,7 @@ def write_json(path: Union[str, Path], record: dict) -> Path:
     path = Path(path)
     text = json.dumps(record, indent=1)
     # one line per point / box instead of one per number
-    text = NUMBER_LIST.sub(
-        lambda m: '[' + ' '.join(m.group(1).split()) + ']', text)
+    text = NUMBER_LIST.sub(lambda m: '[' + ' '.join(m.group(1).split()) + ']',
+                           text)
     path.write_text(text + '\n')
     return path

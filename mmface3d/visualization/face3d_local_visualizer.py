@@ -187,7 +187,7 @@ class Face3DLocalVisualizer(Visualizer):
             if 'pred_pose' in data_sample:
                 side = np.linalg.norm(outline[1] - outline[0])
                 self.draw_axes(drawn, _numpy(data_sample.pred_pose),
-                                pred[30], 0.3 * side, origin)
+                               pred[30], 0.3 * side, origin)
         if show:
             self.show(drawn[..., ::-1], win_name=name, wait_time=wait_time)
         if out_file is not None:
