@@ -127,15 +127,25 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        aflw_itw, indices=val_rows, test_mode=True, pipeline=val_pipeline))
-val_evaluator = dict(
-    type='AFLW21Metric',
-    pred_key='pred_flm_points',
-    pred_indices=[
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, None, 12, 13, 14, None, 15, 16,
-        17, None
-    ],
-    prefix='aflw_itw_val')
+        aflw_itw,
+        pseudo_params=pseudo_params,
+        indices=val_rows,
+        test_mode=True,
+        pipeline=val_pipeline))
+# Model selection: the 18-point NME of the supervised vertices on the held-out
+# AFLW faces (checkpoint `best_*`), watched together with the distance to the
+# teacher's 68 landmarks, contour included, which AFLW's points do not see.
+val_evaluator = [
+    dict(
+        type='AFLW21Metric',
+        pred_key='pred_flm_points',
+        pred_indices=[
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, None, 12, 13, 14, None, 15,
+            16, 17, None
+        ],
+        prefix='aflw_itw_val'),
+    dict(type='ParamsLandmarkMetric', prefix='teacher_val'),
+]
 
 test_pipeline = [
     dict(type='LoadFaceImage'),

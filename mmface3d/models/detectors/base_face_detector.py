@@ -1,4 +1,5 @@
 """The interface every face detector of mmface3d follows."""
+from abc import ABCMeta, abstractmethod
 from typing import Optional, Sequence
 
 import cv2
@@ -6,7 +7,7 @@ import numpy as np
 from torch import nn
 
 
-class BaseFaceDetector(nn.Module):
+class BaseFaceDetector(nn.Module, metaclass=ABCMeta):
     """Face boxes of a BGR image, one interface for every detector.
 
     :meth:`detect` takes a (H, W, 3) uint8 BGR image and returns an
@@ -60,10 +61,10 @@ class BaseFaceDetector(nn.Module):
         self.max_size = None if max_size is None else tuple(max_size)
         self.upscale = upscale
 
+    @abstractmethod
     def _detect(self, img: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 BGR image -> (N, 5) ``[x0, y0, x1, y1, score]``
         in the pixels of ``img``, any order, before thresholding."""
-        raise NotImplementedError
 
     def resize_factor(self, height: int, width: int) -> float:
         """The resize factor of a ``height`` x ``width`` image: the largest

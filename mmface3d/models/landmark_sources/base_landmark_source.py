@@ -1,10 +1,11 @@
 """The interface of the 2D landmark sources of the facial landmark map."""
+from abc import ABCMeta, abstractmethod
 from typing import Optional
 
 import numpy as np
 
 
-class BaseLandmarkSource:
+class BaseLandmarkSource(metaclass=ABCMeta):
     """68 2D landmarks per detected face, for the landmark-map input
     channel of 2DASL-style (4-channel) models.
 
@@ -21,11 +22,11 @@ class BaseLandmarkSource:
     name = 'base'
     rounds = 0
 
+    @abstractmethod
     def landmarks(self, img: np.ndarray, bboxes: np.ndarray,
                   img_path: Optional[str]) -> Optional[np.ndarray]:
         """See the class docstring; ``img`` (H, W, 3) uint8 BGR, ``bboxes``
         (N, 4+) detector boxes ``[x0, y0, x1, y1, ...]``."""
-        raise NotImplementedError
 
     def __call__(self,
                  img: np.ndarray,
