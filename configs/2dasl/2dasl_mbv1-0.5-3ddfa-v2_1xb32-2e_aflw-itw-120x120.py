@@ -208,4 +208,8 @@ custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(type='LandmarkGridHook', interval=200),
 ]
+# Several processes (tools/dist_train.sh): TwoDASL steps its two optimisers
+# itself, which mmengine's DDP wrappers cannot run; this one averages each
+# optimiser's gradients over the processes (mmface3d/models/wrappers).
+model_wrapper_cfg = dict(type='mmface3d.GradAverageDataParallel')
 randomness = dict(seed=0)

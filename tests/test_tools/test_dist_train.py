@@ -144,3 +144,23 @@ def test_two_ranks_give_the_whole_batch_gradient(run_tool, readme_env,
     for key, value in w0.items():
         if 'running_' in key:
             assert torch.equal(value, w_split[key]), key
+
+
+def test_2dasl_training_configs_set_the_wrapper(repo_root):
+    """Every TwoDASL training config can run on several processes: mmengine
+    would otherwise wrap it in MMDistributedDataParallel, which cannot run
+    its train_step."""
+    from mmengine.config import Config
+    checked = []
+    for path in sorted(repo_root.glob('configs/**/*.py')):
+        if path.parent.name == '_base_':
+            continue
+        cfg = Config.fromfile(path)
+        if (cfg.get('model') or {}).get('type') != 'TwoDASL' or \
+                cfg.get('train_cfg') is None:
+            continue
+        checked.append(path.name)
+        wrapper = cfg.get('model_wrapper_cfg') or {}
+        assert wrapper.get('type') == 'mmface3d.GradAverageDataParallel', \
+            path
+    assert '2dasl_r50.py' in checked and len(checked) >= 10
