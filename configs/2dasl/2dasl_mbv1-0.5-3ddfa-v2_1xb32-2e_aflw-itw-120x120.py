@@ -188,10 +188,10 @@ param_scheduler = dict(
     regressor=[
         dict(
             type='CosineAnnealingLR',
-            by_epoch=False,
-            T_max=max_epochs * 344,
+            by_epoch=True,
+            T_max=max_epochs,
             eta_min=1e-6,
-            convert_to_iter_based=False)
+            convert_to_iter_based=True)
     ],
     critic=[])
 default_hooks = dict(
