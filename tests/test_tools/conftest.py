@@ -19,22 +19,36 @@ Fixtures:
   ``median_time`` of a benchmark tool by a fake clock: each timed call runs
   once for real and takes the next of the given durations;
 - ``converted_3ddfa_v2``: the released 3DDFA_V2 weights converted as the
-  README does, once per session.
+  README does, once per session;
+- ``itw_labelled``: a tiny in-the-wild data root (:mod:`itw_helpers`) and
+  its pseudo-labels by ``make_pseudo_labels.py``, once per session.
 """
 import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Sequence, Union
 
+import numpy as np
 import pytest
+from itw_helpers import TEACHER, make_itw_root, relative_env
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools'
 _MODULES = {}
 
 PathLike = Union[str, Path]
+
+# ``prefix`` of run_tool: runs the command it is given, then prints the peak
+# resident memory of that process (KiB) as the last word of its stdout and
+# exits with the command's status
+PEAK_MEMORY = (sys.executable, '-c',
+               'import resource, subprocess, sys; '
+               'code = subprocess.run(sys.argv[1:]).returncode; '
+               'print(resource.getrusage(resource.RUSAGE_CHILDREN)'
+               '.ru_maxrss); '
+               'sys.exit(code)')
 
 
 def tool_path(name: str) -> Path:
@@ -79,7 +93,9 @@ def run_tool_process(name: str,
                      cwd: PathLike = REPO,
                      env: Optional[Dict[str, Optional[str]]] = None,
                      check: bool = True,
-                     timeout: float = 600) -> subprocess.CompletedProcess:
+                     timeout: float = 600,
+                     prefix: Sequence[str] = ()
+                     ) -> subprocess.CompletedProcess:
     """Run ``python tools/<name> *args`` in ``cwd`` and wait for it.
 
     Args:
@@ -91,11 +107,13 @@ def run_tool_process(name: str,
         check (bool): Fail the test, showing the tool's output, when it
             exits non-zero. Defaults to True.
         timeout (float): Seconds before it is killed. Defaults to 600.
+        prefix (Sequence[str]): A command the tool's command line is handed
+            to (e.g. :data:`PEAK_MEMORY`). Defaults to ().
 
     Returns:
         subprocess.CompletedProcess: With text ``stdout`` / ``stderr``.
     """
-    command = tool_command(name, args)
+    command = list(prefix) + tool_command(name, args)
     result = subprocess.run(
         command, cwd=str(cwd), env=tool_env(env), capture_output=True,
         text=True, timeout=timeout)
@@ -169,9 +187,16 @@ def tool(request):
 
 @pytest.fixture(scope='session')
 def run_tool():
-    """``run_tool(name, *args, cwd=repo, env=None, check=True)``, see
-    :func:`run_tool_process`."""
+    """``run_tool(name, *args, cwd=repo, env=None, check=True, prefix=())``,
+    see :func:`run_tool_process`."""
     return run_tool_process
+
+
+@pytest.fixture(scope='session')
+def peak_memory_prefix():
+    """The ``prefix`` of ``run_tool`` that reports the tool's peak resident
+    memory (KiB) as the last word of its stdout."""
+    return PEAK_MEMORY
 
 
 @pytest.fixture
@@ -212,3 +237,21 @@ def converted_3ddfa_v2(readme_env, tmp_path_factory) -> Path:
                      out, env=readme_env)
     assert out.is_file()
     return out
+
+
+@pytest.fixture(scope='session')
+def itw_labelled(data_root, readme_env, converted_3ddfa_v2,
+                 tmp_path_factory) -> dict:
+    """A data root (``root``) with the first real aflw_itw faces (``names``)
+    and ``bfm/`` linked, the README's environment pointing at it relative
+    to the checkout (``env``), and the pseudo-labels the converted 3DDFA_V2
+    gives them through ``make_pseudo_labels.py`` (``pseudo`` file,
+    ``labels`` array, the tool's ``stdout``)."""
+    root = tmp_path_factory.mktemp('itw_data')
+    names = make_itw_root(root, data_root)
+    env = relative_env(readme_env, REPO, root)
+    pseudo = tmp_path_factory.mktemp('itw_labels') / 'pseudo.npy'
+    result = run_tool_process('dataset_converters/make_pseudo_labels.py',
+                              TEACHER, converted_3ddfa_v2, pseudo, env=env)
+    return dict(root=root, names=names, env=env, pseudo=pseudo,
+                labels=np.load(pseudo), stdout=result.stdout)

@@ -2,7 +2,6 @@
 tools/deployment/export_onnx.py run as a user runs them, on AFLW2000-3D
 images with the converted 3DDFA_V2 model."""
 import json
-import sys
 
 import cv2
 import numpy as np
@@ -116,30 +115,20 @@ def test_export_onnx(run_tool, converted_3ddfa_v2, readme_env, tmp_path):
 
 
 @pytest.mark.e2e
-def test_large_photo_memory(converted_3ddfa_v2, readme_env, data_root,
-                            tmp_path, repo_root):
+def test_large_photo_memory(run_tool, peak_memory_prefix, converted_3ddfa_v2,
+                            readme_env, data_root, tmp_path):
     """A 4000x3000 photo in under 2 GB (peak resident memory of the demo
     process, read by its parent), with the shaded mesh rendered over the
     full photo (tools/analysis_tools/benchmark_inference.py measures every
     output)."""
-    import subprocess
-
-    from conftest import tool_command, tool_env
     bgr = cv2.imread(str(image_path(data_root)))
     photo = tmp_path / 'big.jpg'
     cv2.imwrite(str(photo), cv2.resize(bgr, (4000, 3000)))
-    command = tool_command('demo/image_demo.py', [
-        photo, '--config', CONFIG, '--checkpoint', converted_3ddfa_v2,
-        '--out-dir', tmp_path / 'out', '--outputs', 'landmarks', 'mesh',
-        'obj', 'json'])
-    measure = ('import resource, subprocess, sys; '
-               'code = subprocess.run(sys.argv[1:]).returncode; '
-               'print(resource.getrusage(resource.RUSAGE_CHILDREN)'
-               '.ru_maxrss); sys.exit(code)')
-    result = subprocess.run([sys.executable, '-c', measure] + command,
-                            cwd=repo_root, env=tool_env(readme_env),
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_tool(
+        'demo/image_demo.py', photo, '--config', CONFIG, '--checkpoint',
+        converted_3ddfa_v2, '--out-dir', tmp_path / 'out', '--outputs',
+        'landmarks', 'mesh', 'obj', 'json', env=readme_env,
+        prefix=peak_memory_prefix)
     peak_kib = int(result.stdout.split()[-1])
     assert peak_kib < 2 * 1024**2, f'{peak_kib / 1024:.0f} MiB'
     assert cv2.imread(str(tmp_path / 'out' / 'big_mesh.png')).shape == \

@@ -27,8 +27,8 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmface3d.datasets import AFLW21Dataset
-from mmface3d.morphable import (AFLW21_FROM_FLM, FLM_INDICES,
-                                MorphableModel, select_flm_points)
+from mmface3d.morphable import (AFLW21_FROM_FLM, FLM_INDICES, MorphableModel,
+                                select_flm_points)
 from mmface3d.utils import run_tool
 
 TEACHER = dict(
@@ -116,12 +116,22 @@ def main():
         dataset.get_data_info(i) for i in range(len(dataset))
         if dataset.get_data_info(i)['img_id'] >= args.split_start
     ]
+    if not infos:
+        raise ValueError(f'{args.ann_file}: no face at list rows >= '
+                         f'{args.split_start} (--split-start)')
     rows = [k for k in range(21) if AFLW21_FROM_FLM[k] is not None]
     params = torch.from_numpy(np.stack([i['gt_params_img'] for i in infos]))
     points = torch.from_numpy(
         np.stack([i['gt_landmarks_2d'][rows] for i in infos]))
     visible = torch.from_numpy(
         np.stack([i['gt_landmarks_visible'][rows] for i in infos]))
+    unseen = (~visible.any(0)).nonzero()[:, 0].tolist()
+    if unseen:
+        # their mean error would be 0 / 0: NaN, and vertex 0 "the best"
+        raise ValueError(
+            f'map points {unseen} are annotated on none of the '
+            f'{len(infos)} faces at list rows >= {args.split_start} of '
+            f'{args.ann_file}: fit on more faces')
     model = MorphableModel(**TEACHER)
     ids, error, flm_error = fit_vertices(model, params, points, visible,
                                          args.chunk)

@@ -15,6 +15,7 @@ them to training as ``gt_params_img``: the 3D stream of the in-the-wild
 photos (docs/datasets.md).
 """
 import argparse
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -41,11 +42,12 @@ def parse_args():
 
 
 def pseudo_labels(model, dataset, batch_size: int) -> np.ndarray:
-    """(N, P) float32 image-frame params of every sample, by ``img_id``."""
+    """(N, P) float32 image-frame params of every sample, by ``img_id``:
+    one row per list entry, NaN where the dataset skipped the entry (the
+    last ones included)."""
     mm = model.morphable_model
-    out = np.full((max(dataset.get_data_info(i)['img_id']
-                       for i in range(len(dataset))) + 1, mm.num_params),
-                  np.nan, dtype=np.float32)
+    out = np.full((len(dataset.read_image_list()), mm.num_params), np.nan,
+                  dtype=np.float32)
     with torch.no_grad():
         for start in tqdm(range(0, len(dataset), batch_size), desc='label'):
             batch = pseudo_collate([
@@ -90,6 +92,7 @@ def main():
         raise ValueError(f'{missing.size} listed faces got no label (e.g. '
                          f'rows {missing[:5].tolist()}): they were skipped '
                          'by the dataset, see its warnings')
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, labels)
     print(f'wrote {args.out}: {labels.shape} params of '
           f'{cfg.model.head.morphable_model.get("convention", "v1")} '

@@ -29,8 +29,10 @@ class ParamRegressionHead(BaseModule):
             :class:`~mmface3d.models.MorphableModel` that defines the
             parameters (whitening, flip convention, landmarks). Defaults to
             the 3DDFA v1 model.
-        loss (dict): Config of a loss called as
-            ``loss(pred_white, target_white)`` on (B, num_params) tensors.
+        loss (dict): Config of a parameter loss called as
+            ``loss(pred_white, target_white, morphable_model)`` on
+            (B, num_params) tensors (``ParamMSELoss``, ``WPDCLoss``,
+            ``VDCLoss``).
             Defaults to ``dict(type='ParamMSELoss')``.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to :attr:`default_init_cfg`.
@@ -151,7 +153,8 @@ class ParamRegressionHead(BaseModule):
         target = self.gt_params(data_samples, 'loss')
         return dict(
             loss_params=self.loss_module(params_white,
-                                         target.to(params_white)))
+                                         target.to(params_white),
+                                         self.morphable_model))
 
     def gt_params(self, data_samples: Sequence[Face3DDataSample],
                   caller: str) -> Tensor:

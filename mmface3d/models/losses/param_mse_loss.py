@@ -3,14 +3,18 @@ from typing import Optional
 
 from torch import Tensor, nn
 
+from mmface3d.morphable import MorphableModel
 from mmface3d.registry import MODELS
 
 
 @MODELS.register_module()
 class ParamMSELoss(nn.Module):
-    """``loss_weight * mean(weight * (pred - target) ** 2)``.
+    """``loss_weight * mean((pred - target) ** 2)``.
 
-    The unweighted parameter distance that 3DDFA compares WPDC against.
+    The unweighted parameter distance that 3DDFA compares WPDC against. It is
+    called like :class:`WPDCLoss` and :class:`VDCLoss`, so any of the three
+    can be a head's ``loss`` or TwoDASL's ``loss_3d``; the morphable model is
+    not needed here.
 
     Args:
         loss_weight (float): Scale of the loss. Defaults to 1.0.
@@ -21,24 +25,22 @@ class ParamMSELoss(nn.Module):
         self.loss_weight = loss_weight
 
     def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                weight: Optional[Tensor] = None) -> Tensor:
+                pred_white: Tensor,
+                target_white: Tensor,
+                model: Optional[MorphableModel] = None) -> Tensor:
         """Compute the loss.
 
         Args:
-            pred (Tensor): (B, P) predicted whitened params.
-            target (Tensor): (B, P) ground-truth whitened params.
-            weight (Tensor, optional): (B, P) or (B, 1) non-negative
-                per-element weights. Defaults to None (all ones).
+            pred_white (Tensor): (B, P) predicted whitened params.
+            target_white (Tensor): (B, P) ground-truth whitened params.
+            model (MorphableModel, optional): Unused (the common signature of
+                the parameter losses).
 
         Returns:
             Tensor: Scalar loss.
         """
-        if pred.shape != target.shape:
-            raise ValueError(f'ParamMSELoss: pred {tuple(pred.shape)} and '
-                             f'target {tuple(target.shape)} differ')
-        error = (pred - target)**2
-        if weight is not None:
-            error = error * weight
-        return self.loss_weight * error.mean()
+        if pred_white.shape != target_white.shape:
+            raise ValueError(
+                f'ParamMSELoss: pred {tuple(pred_white.shape)} and '
+                f'target {tuple(target_white.shape)} differ')
+        return self.loss_weight * ((pred_white - target_white)**2).mean()

@@ -31,7 +31,8 @@ def aflw21(aflw21_layout):
     return dict(
         root=layout['root'],
         points=points,
-        visible=(pts21 != -1).any(1),
+        # a point that was not annotated has x = -1 (its y is -1 or 452)
+        visible=pts21[:, 0] != -1,
         norm=np.sqrt(size[:, 0] * size[:, 1]),
         yaw=arrays['AFLW_GT_crop_yaws.npy'])
 

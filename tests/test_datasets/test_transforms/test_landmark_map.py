@@ -88,7 +88,7 @@ def test_landmark_map_errors():
         LandmarkMap()(dict(img=np.zeros((120, 120, 3)),
                            landmarks_2d_input=np.zeros((21, 2))))
     assert repr(LandmarkMap(sigma=1.0)) == \
-        "LandmarkMap(key='landmarks_2d_input', sigma=1.0)"
+        "LandmarkMap(key='landmarks_2d_input', sigma=1.0, if_missing='error')"
 
 
 def test_landmark_map_skips_hidden_rows():

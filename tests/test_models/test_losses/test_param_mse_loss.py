@@ -13,14 +13,6 @@ def test_hand_computed_value():
     assert loss(pred, target).item() == pytest.approx(4.5)
 
 
-def test_weight_multiplies_each_element():
-    loss = MODELS.build(dict(type='ParamMSELoss'))
-    pred = torch.tensor([[1.0, 2.0]])
-    target = torch.zeros(1, 2)
-    weight = torch.tensor([[1.0, 0.0]])
-    assert loss(pred, target, weight).item() == pytest.approx(0.5)
-
-
 def test_gradient():
     loss = MODELS.build(dict(type='ParamMSELoss'))
     pred = torch.tensor([[3.0]], requires_grad=True)

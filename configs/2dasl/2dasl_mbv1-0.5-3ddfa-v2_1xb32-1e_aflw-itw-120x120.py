@@ -2,12 +2,12 @@
 # 3DDFA_V2 MobileNetV1-0.5, widened to 4 channels (zero filters on the
 # landmark-map channel, so step 0 predicts exactly what the 3-channel model
 # does), on 11,000 AFLW faces of ../shared/data/aflw_itw with manual 2D
-# landmarks, with all five 2DASL terms:
+# landmarks, with all five 2DASL terms, for one epoch:
 # - the 3D stream is the same photos with the frozen starting model's params
-#   as WPDC targets (pseudo-labels: the teacher keeps shape, pose and the
-#   face contour plausible while the 2D terms correct it); the self-critic's
-#   real pairs are (photo, teacher params), its fake pairs (photo, student
-#   params);
+#   as targets (pseudo-labels: the teacher keeps shape, pose and the face
+#   contour plausible while the 2D terms correct it), 20 x the MSE of the
+#   whitened params; the self-critic's real pairs are (photo, teacher
+#   params), its fake pairs (photo, student params);
 # - the 2D stream is the photos with their manual points: the landmark map
 #   input and the L_2d-con / L_cyc target, missing points masked;
 # - AFLW's manual points do not follow the 68-point definitions, so the
@@ -15,9 +15,18 @@
 #   the starting model on the training split (flm_vertex_ids, from
 #   tools/analysis_tools/fit_flm_vertices.py), not the 68 landmarks;
 # - the first 1,000 faces of the list are the validation split (18-point
-#   NME of those vertices, which selects every setting); AFLW2000-3D is only
-#   the test set (the map from the FAN points of fan_landmarks_crop120.txt;
-#   the two images FAN missed get an empty map).
+#   NME of those vertices, which selects every setting, watched together
+#   with the distance to the teacher's 68 points); AFLW2000-3D is only the
+#   test set (the map from the FAN points of fan_landmarks_crop120.txt; the
+#   two images FAN missed get an empty map).
+# Settings chosen on the validation split (docs/model_zoo.md has the table):
+# WPDC x 1 to the teacher let the 18 points pull the contour away (teacher
+# 68-point distance 2.3-2.4 %, contour 3.8 %); 20 x the whitened-param MSE
+# holds it (1.1 % / 1.5 %) and lr 3e-5 beat 1e-4 (val 3.70 against 3.75).
+# The 3D stream is not flipped: a mirrored face is not in the span of the
+# 40 shape bases, so a flipped teacher target is 32 times farther (whitened
+# MSE 0.256 against 0.008) from what the teacher itself predicts on the
+# flipped crop, and training on it raised the validation error (3.87).
 # Prepare once (docs/model_zoo.md):
 #   python tools/model_converters/tddfa_v2_to_mmface3d.py \
 #       $MMFACE3D_DATA/weights/3ddfa_v2_mb05_120x120.pth \
@@ -60,7 +69,7 @@ model = dict(
     critic=dict(
         type='MLPCritic',
         encoder=dict(type='ConvEncoder', channels=(16, 32, 64, 64, 64, 64))),
-    loss_3d=dict(type='WPDCLoss', loss_weight=1.0),
+    loss_3d=dict(type='ParamMSELoss', loss_weight=20.0),
     loss_2d=dict(type='Landmark2DConsistencyLoss', loss_weight=0.005),
     loss_3d_con=dict(type='Landmark3DConsistencyLoss', loss_weight=0.005),
     loss_cycle=dict(type='Landmark2DConsistencyLoss', loss_weight=0.005),
@@ -69,6 +78,21 @@ model = dict(
 load_from = 'work_dirs/3ddfa_v2_mb05_4ch.pth'
 
 pseudo_params = 'work_dirs/aflw_itw/pseudo_params_3ddfa_v2_mb05.npy'
+# the 3D stream: no flip (see above)
+pseudo_pipeline = [
+    dict(type='LoadFaceImage'),
+    dict(
+        type='FaceCrop',
+        crop_size=120,
+        scale_jitter=0.05,
+        shift_jitter=0.03,
+        rotate_jitter=5.0),
+    dict(type='ColorJitter'),
+    dict(type='LandmarkMap', key='landmarks_2d_input'),
+    dict(type='NormalizeFace'),
+    dict(type='PackFace3DInputs'),
+]
+# the 2D stream: flipped with the point order mirrored
 rigid = dict(
     model_path='bfm/bfm_noneck_v3.pkl', layout='3ddfa_v2', convention='v2')
 train_pipeline = [
@@ -117,7 +141,7 @@ train_dataloader = dict(
                 aflw_itw,
                 pseudo_params=pseudo_params,
                 indices=train_rows,
-                pipeline=train_pipeline),
+                pipeline=pseudo_pipeline),
             dict(aflw_itw, indices=train_rows, pipeline=train_pipeline),
         ]))
 val_dataloader = dict(
@@ -170,7 +194,7 @@ test_dataloader = dict(
 # test_dataloader.dataset.gt_landmarks=re test_evaluator.0.gt=re
 test_evaluator = [dict(type='AFLW2000Metric', subset='2000', gt='ori')]
 
-max_epochs = 2
+max_epochs = 1
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
                  val_interval=1)
 val_cfg = dict(type='ValLoop')

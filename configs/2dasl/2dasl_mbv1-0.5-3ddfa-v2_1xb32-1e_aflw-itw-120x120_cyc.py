@@ -1,6 +1,6 @@
 # In-the-wild experiment, + cycle: L_3d, L_2d-con and the cycle pass (L_cyc,
 # L_3d-con); no critic.
-_base_ = ['./2dasl_mbv1-0.5-3ddfa-v2_1xb32-2e_aflw-itw-120x120_2dcon.py']
+_base_ = ['./2dasl_mbv1-0.5-3ddfa-v2_1xb32-1e_aflw-itw-120x120_2dcon.py']
 
 model = dict(
     loss_3d_con=dict(
