@@ -20,8 +20,8 @@ from mmengine.runner import Runner
 
 import mmface3d.engine  # noqa: F401  (installs the checkpoint loader)
 from mmface3d.registry import RUNNERS
-from mmface3d.utils.checkpoint import load_model_weights
 from mmface3d.utils import add_common_args, apply_common_args, run_tool
+from mmface3d.utils.checkpoint import load_model_weights
 
 
 def parse_args():
