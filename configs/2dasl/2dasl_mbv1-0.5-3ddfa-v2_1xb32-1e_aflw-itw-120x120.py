@@ -37,7 +37,9 @@
 #       configs/3ddfa_v2/3ddfa-v2_mbv1-0.5_120x120.py \
 #       work_dirs/3ddfa_v2_mb05.pth \
 #       work_dirs/aflw_itw/pseudo_params_3ddfa_v2_mb05.npy
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/schedules/twodasl_adam.py'
+]
 
 morphable_model = dict(
     type='MorphableModel',
@@ -127,6 +129,12 @@ aflw_itw = dict(
     input_from_annotation=True)
 train_rows = list(range(1000, 12000))
 val_rows = list(range(1000))
+pseudo_3d = dict(
+    aflw_itw,
+    pseudo_params=pseudo_params,
+    indices=train_rows,
+    pipeline=pseudo_pipeline)
+itw_2d = dict(aflw_itw, indices=train_rows, pipeline=train_pipeline)
 
 train_dataloader = dict(
     batch_size=32,
@@ -134,16 +142,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='MixedBatchSampler', ratio_3d=0.5, epoch_by='max'),
-    dataset=dict(
-        type='MixedFaceDataset',
-        datasets=[
-            dict(
-                aflw_itw,
-                pseudo_params=pseudo_params,
-                indices=train_rows,
-                pipeline=pseudo_pipeline),
-            dict(aflw_itw, indices=train_rows, pipeline=train_pipeline),
-        ]))
+    dataset=dict(type='MixedFaceDataset', datasets=[pseudo_3d, itw_2d]))
 val_dataloader = dict(
     batch_size=64,
     num_workers=2,
@@ -199,15 +198,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
                  val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(
-    constructor='TwoDASLOptimWrapperConstructor',
-    regressor=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=3e-5),
-        clip_grad=dict(max_norm=10.0)),
-    critic=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))))
+optim_wrapper = dict(regressor=dict(optimizer=dict(lr=3e-5)))
 param_scheduler = dict(
     regressor=[
         dict(
@@ -216,8 +207,7 @@ param_scheduler = dict(
             T_max=max_epochs,
             eta_min=1e-6,
             convert_to_iter_based=True)
-    ],
-    critic=[])
+    ])
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
@@ -232,8 +222,4 @@ custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(type='LandmarkGridHook', interval=200),
 ]
-# Several processes (tools/dist_train.sh): TwoDASL steps its two optimisers
-# itself, which mmengine's DDP wrappers cannot run; this one averages each
-# optimiser's gradients over the processes (mmface3d/models/wrappers).
-model_wrapper_cfg = dict(type='mmface3d.GradAverageDataParallel')
 randomness = dict(seed=0)

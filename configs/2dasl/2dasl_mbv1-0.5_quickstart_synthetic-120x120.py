@@ -8,7 +8,9 @@
 # BFM files (`<data_root>/bfm`); rendered faces are cached under the work dir
 # so later epochs read them back. Validation: 68-point NME on 256 held-out
 # synthetic faces whose landmark map comes from noisy points.
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/schedules/twodasl_adam.py'
+]
 
 model = dict(
     type='TwoDASL',
@@ -88,15 +90,7 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-optim_wrapper = dict(
-    constructor='TwoDASLOptimWrapperConstructor',
-    regressor=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-3),
-        clip_grad=dict(max_norm=10.0)),
-    critic=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))))
+optim_wrapper = dict(regressor=dict(optimizer=dict(lr=1e-3)))
 param_scheduler = dict(
     regressor=[
         dict(
@@ -106,8 +100,7 @@ param_scheduler = dict(
             end=max_iters,
             T_max=max_iters,
             eta_min=1e-5)
-    ],
-    critic=[])
+    ])
 
 default_hooks = dict(
     # validation scalars at their iteration (not epoch 0) in TensorBoard
@@ -122,8 +115,4 @@ custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(type='LandmarkGridHook', interval=200),
 ]
-# Several processes (tools/dist_train.sh): TwoDASL steps its two optimisers
-# itself, which mmengine's DDP wrappers cannot run; this one averages each
-# optimiser's gradients over the processes (mmface3d/models/wrappers).
-model_wrapper_cfg = dict(type='mmface3d.GradAverageDataParallel')
 randomness = dict(seed=0)

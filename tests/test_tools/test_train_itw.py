@@ -44,13 +44,16 @@ CONFIGS = {
                            'loss_critic'},
     CONFIG.format('_3ch'): {'loss_3d', 'loss_2d_con', 'loss_sc',
                             'loss_critic'},
+    CONFIG.format('_synthetic3d'): ALL,
+    CONFIG.format('_pseudo-synthetic3d'): ALL,
 }
 # the 3-channel variant starts from the converted model itself
 THREE_CHANNELS = {CONFIG.format('_3ch')}
 # trained for 2 iterations (one of each kind: all terms, the 3D stream
-# alone, no map channel); the others' settings are checked against the
-# same term list
-RUN = [MAIN, CONFIG.format('_control'), CONFIG.format('_3ch')]
+# alone, no map channel, pseudo-labels and rendered faces as the 3D stream);
+# the others' settings are checked against the same term list
+BOTH_3D = CONFIG.format('_pseudo-synthetic3d')
+RUN = [MAIN, CONFIG.format('_control'), CONFIG.format('_3ch'), BOTH_3D]
 # the model setting behind each logged term
 SETTING = {
     'loss_3d': 'loss_3d',
@@ -72,6 +75,13 @@ SHRINK = [
     f'train_dataloader.dataset.datasets.0.indices={TRAIN_ROWS}',
     f'train_dataloader.dataset.datasets.1.indices={TRAIN_ROWS}',
     f'val_dataloader.dataset.indices={VAL_ROWS}'
+]
+# the config with three training sets (pseudo-labels, rendered faces, the
+# 2D stream): 6 rendered faces, none cached, and the 2D stream's rows
+SHRINK_BOTH_3D = [
+    'train_dataloader.dataset.datasets.1.length=6',
+    'train_dataloader.dataset.datasets.1.cache_dir=None',
+    f'train_dataloader.dataset.datasets.2.indices={TRAIN_ROWS}'
 ]
 
 
@@ -134,8 +144,9 @@ def test_config_trains_two_iterations(run_tool, repo_root, itw, tmp_path,
     from mmengine.config import Config
     start = itw.start_3ch if config in THREE_CHANNELS else itw.start_4ch
     work_dir = tmp_path / 'work'
+    shrink = SHRINK + (SHRINK_BOTH_3D if config == BOTH_3D else [])
     result = run_tool(
-        TOOL, config, '--work-dir', work_dir, '--cfg-options', *SHRINK,
+        TOOL, config, '--work-dir', work_dir, '--cfg-options', *shrink,
         f'load_from={start}',
         f'train_dataloader.dataset.datasets.0.pseudo_params={itw.pseudo}',
         f'val_dataloader.dataset.pseudo_params={itw.pseudo}',
