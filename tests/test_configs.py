@@ -16,7 +16,8 @@ from mmengine.registry import init_default_scope
 
 from mmface3d.evaluation.metrics import BaseAFLW2000Metric
 from mmface3d.morphable import MorphableModel
-from mmface3d.registry import DATASETS, HOOKS, METRICS, MODELS, VISUALIZERS
+from mmface3d.registry import (DATASETS, HOOKS, METRICS, MODEL_WRAPPERS,
+                               MODELS, OPTIM_WRAPPER_CONSTRUCTORS, VISUALIZERS)
 
 REPO = Path(__file__).resolve().parents[1]
 ALL_CONFIGS = sorted(
@@ -101,6 +102,16 @@ def test_config_builds(config, build, tmp_path):
             dict(cfg.visualizer, name=f'test_configs:{config}',
                  save_dir=str(tmp_path)))
         built.append('visualizer')
+    # the optimisers need a model (the training tests build them): here the
+    # constructor and the model wrapper named must exist
+    if 'optim_wrapper' in cfg:
+        constructor = cfg.optim_wrapper.get('constructor',
+                                            'DefaultOptimWrapperConstructor')
+        assert OPTIM_WRAPPER_CONSTRUCTORS.get(constructor), constructor
+        built.append('optim_wrapper')
+    if 'model_wrapper_cfg' in cfg:
+        assert MODEL_WRAPPERS.get(cfg.model_wrapper_cfg.type)
+        built.append('model_wrapper_cfg')
     assert built, f'{config} builds nothing'
 
 
