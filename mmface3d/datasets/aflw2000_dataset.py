@@ -1,6 +1,6 @@
 """AFLW2000-3D as released (REFERENCE.md section 1)."""
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -8,7 +8,7 @@ import torch
 from mmface3d.morphable import (check_convention, fit_to_params, load_fit_mat,
                                 roi_boxes_from_landmarks)
 from mmface3d.registry import DATASETS
-from mmface3d.structures import AFLW1998_EXCLUDED
+from mmface3d.structures import AFLW1998_EXCLUDED, AFLW2000_NUM_IMAGES
 from .base_face_dataset import BaseFaceDataset, check_choice
 
 PTS68_FILE = 'AFLW2000-3D.pts68.npy'
@@ -186,6 +186,26 @@ class AFLW2000Dataset(BaseFaceDataset):
                 info['params_convention'] = self.convention
             data_list.append(info)
         return data_list
+
+    def benchmark_ground_truth(self) -> Dict[str, np.ndarray]:
+        """The benchmark ground truth of the listed samples, for tools that
+        score saved predictions (``tools/test.py --out``) without a model.
+
+        Returns:
+            dict[str, np.ndarray]: ``landmarks`` (2000, 68, D) float32 image
+            pixels (``gt_landmarks_img``: D = 3 for ``'ori'``, 2 for
+            ``'re'``) and ``yaw`` (2000,) degrees, both indexed by
+            ``img_id``; rows of images not in this dataset are NaN.
+        """
+        infos = [self.get_data_info(i) for i in range(len(self))]
+        dim = 3 if self.gt_landmarks == 'ori' else 2
+        landmarks = np.full((AFLW2000_NUM_IMAGES, 68, dim), np.nan,
+                            np.float32)
+        yaw = np.full(AFLW2000_NUM_IMAGES, np.nan)
+        ids = [info['img_id'] for info in infos]
+        landmarks[ids] = np.stack([info['gt_landmarks_img'] for info in infos])
+        yaw[ids] = [info['yaw'] for info in infos]
+        return dict(landmarks=landmarks, yaw=yaw)
 
     def _params(self, names: List[str], rows: np.ndarray,
                 heights: np.ndarray):

@@ -90,6 +90,22 @@ def test_aflw1998(ann):
         ['image02139.jpg', 'image03862.jpg']
 
 
+def test_benchmark_ground_truth(ann):
+    """The ground truth of saved-prediction tools, by image id: the released
+    arrays as they are; images outside the dataset are NaN."""
+    gt = AFLW2000Dataset(num_images=1998).benchmark_ground_truth()
+    assert gt['landmarks'].shape == (2000, 68, 3)
+    keep = np.setdiff1d(np.arange(2000), list(AFLW1998_EXCLUDED))
+    np.testing.assert_array_equal(gt['landmarks'][keep],
+                                  ann['pts68'][keep].transpose(0, 2, 1))
+    np.testing.assert_array_equal(gt['yaw'][keep], ann['yaw'][keep])
+    assert np.isnan(gt['landmarks'][list(AFLW1998_EXCLUDED)]).all()
+    assert np.isnan(gt['yaw'][list(AFLW1998_EXCLUDED)]).all()
+    gt = AFLW2000Dataset(gt_landmarks='re').benchmark_ground_truth()
+    np.testing.assert_array_equal(gt['landmarks'],
+                                  ann['re'].transpose(0, 2, 1))
+
+
 def test_params_reproduce_landmarks(ann):
     """Landmarks of the image-frame ground truth match pt3d_68 (REFERENCE:
     0.880 % NME over the 2000 images; the truncation to 40 + 10 is the

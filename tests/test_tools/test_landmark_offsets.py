@@ -31,10 +31,8 @@ def moved(data_root, tmp_path_factory):
 
 def test_offsets_and_shifted_nme(tool, data_root, moved):
     path, nme = moved
-    gt_ids, gt_points, yaws = tool.load_ground_truth(str(data_root), 'ori')
-    assert gt_ids.tolist() == list(range(2000))
-    row = tool.offset_rows(path, gt_ids, gt_points, yaws,
-                           -np.array(OFFSET))
+    ann = tool.load_ground_truth(str(data_root), 'ori')
+    row = tool.offset_rows(path, ann, -np.array(OFFSET))
     np.testing.assert_allclose(row['mean'], OFFSET, atol=1e-4)
     np.testing.assert_allclose(row['median'], OFFSET, atol=1e-4)
     assert row['nme'][0] == pytest.approx(nme.mean(), rel=1e-5)

@@ -52,37 +52,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_ground_truth(data_root: str, gt: str):
-    """(2000, 68, 2) ground-truth points and (2000,) yaws of AFLW2000-3D."""
-    dataset = AFLW2000Dataset(
+def load_ground_truth(data_root: str, gt: str) -> dict:
+    """``landmarks`` (2000, 68, D) and ``yaw`` (2000,) of AFLW2000-3D by
+    image id (:meth:`AFLW2000Dataset.benchmark_ground_truth`)."""
+    return AFLW2000Dataset(
         ann_file=ANN_FILE,
         data_prefix=dict(img_path=IMG_PREFIX),
         data_root=data_root,
         gt_landmarks=gt,
         test_mode=True,
-        pipeline=[])
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    ids = np.array([info['img_id'] for info in infos])
-    points = np.stack([info['gt_landmarks_img'][:, :2] for info in infos])
-    yaws = np.array([info['yaw'] for info in infos])
-    order = np.argsort(ids)
-    return ids[order], points[order], yaws[order]
+        pipeline=[]).benchmark_ground_truth()
 
 
-def offset_rows(path: Path, gt_ids: np.ndarray, gt_points: np.ndarray,
-                yaws: np.ndarray, shift: np.ndarray) -> dict:
-    """The offsets and NMEs of one predictions file (see the module doc)."""
+def offset_rows(path: Path, ann: dict, shift: np.ndarray) -> dict:
+    """The offsets and NMEs of one predictions file on all 2000 images (see
+    the module doc)."""
     predictions = load_predictions(path)
     rows = select_aflw2000_subset(predictions['img_ids'])
     ids = predictions['img_ids'][rows]
-    if not np.array_equal(ids, gt_ids):
-        raise ValueError(f'{path}: predictions for {ids.size} images, '
-                         f'expected the {gt_ids.size} of AFLW2000-3D')
     pred = predictions['pred_landmarks'][rows][..., :2].astype(np.float64)
-    diff = (pred - gt_points).reshape(-1, 2)
-    as_is = summarize_by_yaw(aflw2000_landmark_nme(pred, gt_points), yaws)
-    moved = summarize_by_yaw(
-        aflw2000_landmark_nme(pred + shift, gt_points), yaws)
+    gt, yaw = ann['landmarks'][ids][..., :2], ann['yaw'][ids]
+    diff = (pred - gt).reshape(-1, 2)
+    as_is = summarize_by_yaw(aflw2000_landmark_nme(pred, gt), yaw)
+    moved = summarize_by_yaw(aflw2000_landmark_nme(pred + shift, gt), yaw)
     return dict(
         mean=diff.mean(0),
         median=np.median(diff, 0),
@@ -97,14 +89,14 @@ def main(argv=None) -> int:
             print(f'landmark_offsets.py: {path} does not exist',
                   file=sys.stderr)
             return 1
-    gt_ids, gt_points, yaws = load_ground_truth(args.data_root, args.gt)
+    ann = load_ground_truth(args.data_root, args.gt)
     shift = np.array(args.shift, dtype=np.float64)
     print(f'AFLW2000-3D, {args.gt} ground truth; offsets = prediction - '
           'ground truth, image pixels; NME % all / mean of 3')
     print(f'{"predictions":<32} {"mean dx, dy":>14} {"median dx, dy":>14} '
           f'{"NME":>13} {"NME, moved by (%g, %g)" % tuple(shift):>24}')
     for path in args.predictions:
-        r = offset_rows(Path(path), gt_ids, gt_points, yaws, shift)
+        r = offset_rows(Path(path), ann, shift)
         print(f'{Path(path).name:<32} '
               f'{r["mean"][0]:>6.2f}, {r["mean"][1]:>5.2f}'
               f'  {r["median"][0]:>6.2f}, {r["median"][1]:>5.2f}'

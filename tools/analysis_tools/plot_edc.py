@@ -91,20 +91,14 @@ def parse_pred_specs(specs: Sequence[str]) -> Dict[str, Path]:
 
 
 def load_ground_truth(args: argparse.Namespace) -> dict:
-    """The AFLW2000-3D ground truth as the dataset attaches it to samples:
-    ``landmarks`` (2000, 68, D) image pixels and ``yaw`` (2000,) degrees,
-    indexed by image id."""
-    dataset = AFLW2000Dataset(
+    """The AFLW2000-3D ground truth as the dataset attaches it to samples
+    (:meth:`AFLW2000Dataset.benchmark_ground_truth`)."""
+    return AFLW2000Dataset(
         ann_file=f'{args.ann_root}/AFLW2000-3D.list',
         data_root=args.data_root,
         gt_landmarks=args.gt,
         pose_file=args.pose_file,
-        pipeline=[])
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    order = np.argsort([info['img_id'] for info in infos])
-    return dict(
-        landmarks=np.stack([infos[i]['gt_landmarks_img'] for i in order]),
-        yaw=np.array([infos[i]['yaw'] for i in order]))
+        pipeline=[]).benchmark_ground_truth()
 
 
 def method_nmes(predictions: Dict[str, np.ndarray], ann: dict, subset: str,
