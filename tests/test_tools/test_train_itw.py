@@ -50,10 +50,15 @@ CONFIGS = {
 # the 3-channel variant starts from the converted model itself
 THREE_CHANNELS = {CONFIG.format('_3ch')}
 # trained for 2 iterations (one of each kind: all terms, the 3D stream
-# alone, no map channel, pseudo-labels and rendered faces as the 3D stream);
-# the others' settings are checked against the same term list
+# alone, no map channel, rendered faces as the 3D stream (every iteration
+# has one), pseudo-labels and rendered faces together); the others'
+# settings are checked against the same term list
+SYNTHETIC_3D = CONFIG.format('_synthetic3d')
 BOTH_3D = CONFIG.format('_pseudo-synthetic3d')
-RUN = [MAIN, CONFIG.format('_control'), CONFIG.format('_3ch'), BOTH_3D]
+RUN = [
+    MAIN, CONFIG.format('_control'), CONFIG.format('_3ch'), SYNTHETIC_3D,
+    BOTH_3D
+]
 # the model setting behind each logged term
 SETTING = {
     'loss_3d': 'loss_3d',
@@ -76,13 +81,27 @@ SHRINK = [
     f'train_dataloader.dataset.datasets.1.indices={TRAIN_ROWS}',
     f'val_dataloader.dataset.indices={VAL_ROWS}'
 ]
-# the config with three training sets (pseudo-labels, rendered faces, the
-# 2D stream): 6 rendered faces, none cached, and the 2D stream's rows
-SHRINK_BOTH_3D = [
-    'train_dataloader.dataset.datasets.1.length=6',
-    'train_dataloader.dataset.datasets.1.cache_dir=None',
-    f'train_dataloader.dataset.datasets.2.indices={TRAIN_ROWS}'
-]
+
+
+def shrink_options(config, pseudo):
+    """The ``--cfg-options`` that shrink ``config`` (:data:`SHRINK`) and
+    point its pseudo-label sets at the fixture's ``pseudo``: the rendered
+    faces (6, none cached) are member 0 of the `_synthetic3d` training set,
+    member 1 of `_pseudo-synthetic3d`'s, whose 2D stream is member 2."""
+    options = SHRINK + [f'val_dataloader.dataset.pseudo_params={pseudo}']
+    rendered = {SYNTHETIC_3D: 0, BOTH_3D: 1}.get(config)
+    if rendered is not None:
+        options += [
+            f'train_dataloader.dataset.datasets.{rendered}.length=6',
+            f'train_dataloader.dataset.datasets.{rendered}.cache_dir=None'
+        ]
+    if config == BOTH_3D:
+        options.append(
+            f'train_dataloader.dataset.datasets.2.indices={TRAIN_ROWS}')
+    if rendered != 0:
+        options.append(
+            f'train_dataloader.dataset.datasets.0.pseudo_params={pseudo}')
+    return options
 
 
 def test_every_itw_config_is_listed(repo_root):
@@ -144,12 +163,9 @@ def test_config_trains_two_iterations(run_tool, repo_root, itw, tmp_path,
     from mmengine.config import Config
     start = itw.start_3ch if config in THREE_CHANNELS else itw.start_4ch
     work_dir = tmp_path / 'work'
-    shrink = SHRINK + (SHRINK_BOTH_3D if config == BOTH_3D else [])
     result = run_tool(
-        TOOL, config, '--work-dir', work_dir, '--cfg-options', *shrink,
-        f'load_from={start}',
-        f'train_dataloader.dataset.datasets.0.pseudo_params={itw.pseudo}',
-        f'val_dataloader.dataset.pseudo_params={itw.pseudo}',
+        TOOL, config, '--work-dir', work_dir, '--cfg-options',
+        *shrink_options(config, itw.pseudo), f'load_from={start}',
         env=dict(MMFACE3D_DATA=itw.root, MMFACE3D_DEBUG='1'))
     log = result.stdout + result.stderr
 
