@@ -10,6 +10,10 @@
 #   params), its fake pairs (photo, student params);
 # - the 2D stream is the photos with their manual points: the landmark map
 #   input and the L_2d-con / L_cyc target, missing points masked;
+# - the manual points count pixels from 1 (MATLAB) and the model from 0
+#   (3DDFA_V2, convention 'v2'): they are moved into the model's frame
+#   (pixel_origin=0.0, here and in the flip), so that no term teaches the
+#   model a pixel convention;
 # - AFLW's manual points do not follow the 68-point definitions, so the
 #   18 supervised points are the mesh vertices that best match them under
 #   the starting model on the training split (flm_vertex_ids, from
@@ -48,15 +52,16 @@ morphable_model = dict(
     param_stats='bfm/param_mean_std_62d_120x120.pkl',
     convention='v2')
 # From tools/analysis_tools/fit_flm_vertices.py on the training split (rows
-# 1000 on) of aflw_itw with the starting model's params: per map point the
-# vertex pair (a point is the pair's midpoint) closest to AFLW's manual
-# point: mean error 3.79 % of the face size against 4.36 % for the 68-point
-# definitions (the nose wings 3.6 % against 5.5 / 6.2 %).
-flm_vertex_ids = [[29794, 29794], [30732, 30732], [31166, 31166],
-                  [31933, 31933], [32342, 32342], [33124, 33124],
-                  [1703, 1703], [4280, 4280], [5829, 5829], [10716, 10716],
-                  [12261, 12261], [14842, 14842], [5876, 5876], [8312, 8312],
-                  [10762, 10762], [6044, 6044], [8223, 8229], [10797, 10797]]
+# 1000 on) of aflw_itw with the starting model's params, the manual points in
+# its 0-based pixels: per map point the vertex pair (a point is the pair's
+# midpoint) closest to AFLW's manual point: mean error 3.80 % of the face
+# size against 4.28 % for the 68-point definitions (the nose wings 3.6 %
+# against 6.1 / 6.2 %).
+flm_vertex_ids = [[29793, 29793], [30732, 30732], [31166, 31166],
+                  [31905, 31905], [32310, 32310], [33082, 33082],
+                  [1570, 1570], [4150, 4150], [5828, 5828], [10585, 10585],
+                  [12131, 12131], [14581, 14581], [5747, 5747], [8192, 8192],
+                  [10632, 10632], [6042, 6042], [8223, 8229], [10666, 10666]]
 
 model = dict(
     type='TwoDASL',
@@ -109,7 +114,8 @@ train_pipeline = [
         type='RandomFlip',
         prob=0.5,
         morphable_model=rigid,
-        vertex_ids='bfm/indices.npy'),
+        vertex_ids='bfm/indices.npy',
+        pixel_origin=0.0),
     dict(type='ColorJitter'),
     dict(type='LandmarkMap', key='landmarks_2d_input'),
     dict(type='NormalizeFace'),
@@ -126,7 +132,8 @@ aflw_itw = dict(
     type='AFLW21Dataset',
     ann_file='aflw_itw/annotations/AFLW_GT_crop.list',
     data_prefix=dict(img_path='aflw_itw/AFLW_GT_crop'),
-    input_from_annotation=True)
+    input_from_annotation=True,
+    pixel_origin=0.0)
 train_rows = list(range(1000, 12000))
 val_rows = list(range(1000))
 pseudo_3d = dict(

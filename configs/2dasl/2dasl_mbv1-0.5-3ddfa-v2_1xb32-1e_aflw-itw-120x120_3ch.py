@@ -35,7 +35,8 @@ train_pipeline = [
             model_path='bfm/bfm_noneck_v3.pkl',
             layout='3ddfa_v2',
             convention='v2'),
-        vertex_ids='bfm/indices.npy'),
+        vertex_ids='bfm/indices.npy',
+        pixel_origin=0.0),
     dict(type='ColorJitter'),
     dict(type='NormalizeFace'),
     dict(type='PackFace3DInputs'),
@@ -50,7 +51,8 @@ aflw_itw = dict(
     type='AFLW21Dataset',
     ann_file='aflw_itw/annotations/AFLW_GT_crop.list',
     data_prefix=dict(img_path='aflw_itw/AFLW_GT_crop'),
-    input_from_annotation=True)
+    input_from_annotation=True,
+    pixel_origin=0.0)
 train_rows = list(range(1000, 12000))
 train_dataloader = dict(
     dataset=dict(datasets=[

@@ -6,7 +6,7 @@ import numpy as np
 
 from mmface3d.morphable import aflw21_to_68, bbox_of_visible, check_convention
 from mmface3d.registry import DATASETS
-from .base_face_dataset import BaseFaceDataset, load_row_array
+from .base_face_dataset import BaseFaceDataset, check_choice, load_row_array
 
 PTS21_FILE = 'AFLW_GT_pts21.npy'
 PTS68_FILE = 'AFLW_GT_pts68.npy'
@@ -15,6 +15,10 @@ YAW_FILE = 'AFLW_GT_crop_yaws.npy'
 # x of a point that was not annotated; its y holds -1 or the image height
 # + 2 (452 in the 450-pixel AFLW images).
 MISSING_X = -1.0
+# Coordinate of the centre of the first pixel in the released files: the
+# AFLW points (like the AFLW2000-3D ground truth) count pixels from 1, as
+# MATLAB does.
+FILE_PIXEL_ORIGIN = 1.0
 
 
 def aflw_visibility(points: np.ndarray) -> np.ndarray:
@@ -54,6 +58,14 @@ class AFLW21Dataset(BaseFaceDataset):
     for the latter); with ``pseudo_params``, ``gt_params_img`` (P,),
     ``params_convention`` and ``has_3d=True``.
 
+    ``pixel_origin`` sets the pixel convention of the points: the files
+    count pixels from 1 (MATLAB); the images are sampled, and a 3DDFA_V2
+    (``'v2'``) model projects, with the centre of the first pixel at 0
+    (:func:`~mmface3d.morphable.pixel_origin`). ``pixel_origin=0.0`` moves
+    every point by -1 original-image pixel before the crop mapping, into
+    that frame; the default 1.0 keeps the points as released, which is how
+    the 3DDFA benchmark protocol compares predictions with them.
+
     For 2D-assisted training (2DASL on in-the-wild faces) the manual points
     themselves can be the landmark-map input and the target of
     ``L_2d-con``: ``input_from_annotation=True`` places the 18 map points of
@@ -86,6 +98,10 @@ class AFLW21Dataset(BaseFaceDataset):
             Defaults to None.
         params_convention (str): Convention of ``pseudo_params``. Defaults
             to ``'v2'`` (the 3DDFA_V2 teacher).
+        pixel_origin (float): Coordinate of the centre of the first pixel
+            in the samples' points (all of them: ``gt_landmarks_2d``, the
+            benchmark ground truth and the map input), 1.0 (as released)
+            or 0.0. Defaults to 1.0.
         **kwargs: :class:`BaseFaceDataset` arguments.
     """
 
@@ -102,11 +118,14 @@ class AFLW21Dataset(BaseFaceDataset):
                  input_from_annotation: bool = False,
                  pseudo_params: Optional[str] = None,
                  params_convention: str = 'v2',
+                 pixel_origin: float = FILE_PIXEL_ORIGIN,
                  **kwargs) -> None:
         if input_from_annotation and input_landmarks is not None:
             raise ValueError('AFLW21Dataset: input_landmarks and '
                              'input_from_annotation are exclusive')
         check_convention(params_convention)
+        check_choice('pixel_origin', pixel_origin, (0.0, FILE_PIXEL_ORIGIN))
+        self.pixel_origin = float(pixel_origin)
         self.images_are_crops = images_are_crops
         self.input_from_annotation = input_from_annotation
         self.pseudo_params = pseudo_params
@@ -140,9 +159,10 @@ class AFLW21Dataset(BaseFaceDataset):
         inputs, has_input, keep_input = self.read_input_landmarks(names)
         rows = rows[keep_input[rows]]
 
-        points = pts21.astype(np.float64)
+        shift = self.pixel_origin - FILE_PIXEL_ORIGIN
+        points = pts21.astype(np.float64) + shift
         norm_points = pts68[:, :2].transpose(0, 2, 1).astype(np.float64) \
-            if pts68 is not None else points
+            + shift if pts68 is not None else points
         norm_visible = np.ones(norm_points.shape[:2], dtype=bool) \
             if pts68 is not None else visible
         roi = boxes

@@ -77,6 +77,33 @@ def test_original_images_without_pts68(aflw):
                                             vis0.max(0)])
 
 
+def test_zero_based_pixels(aflw):
+    """``pixel_origin=0.0``: the released points count pixels from 1
+    (MATLAB), so every annotated point, the benchmark ground truth and the
+    NME box move by -1 original-image pixel before the crop mapping, i.e.
+    by -120 / box size in the crop; missing points stay 0 and masked."""
+    released = AFLW21Dataset(data_root=str(aflw['root']))
+    zero = AFLW21Dataset(data_root=str(aflw['root']), pixel_origin=0.0)
+    visible = stack(released, 'gt_landmarks_visible')
+    np.testing.assert_array_equal(
+        stack(zero, 'gt_landmarks_visible'), visible)
+    box = aflw['boxes'][:, None].astype(np.float64)
+    step = 120 / (box[..., 2:] - box[..., :2])  # crop px per image px
+    for key in ('gt_landmarks_2d', 'gt_landmarks_img'):
+        moved = stack(released, key) - np.broadcast_to(step, (NUM, 21, 2))
+        np.testing.assert_allclose(
+            stack(zero, key)[visible], moved[visible], rtol=1e-5,
+            atol=1e-4)
+        assert (stack(zero, key)[~visible] == 0).all()
+    np.testing.assert_allclose(
+        stack(zero, 'gt_bbox'),
+        stack(released, 'gt_bbox') - np.tile(step[:, 0], (1, 2)),
+        rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match=r'pixel_origin must be one of '
+                       r'\(0\.0, 1\.0\), got 0\.5'):
+        AFLW21Dataset(data_root=str(aflw['root']), pixel_origin=0.5)
+
+
 def test_bad_arrays(aflw):
     np.save(aflw['root'] / 'aflw/annotations/AFLW_GT_crop_yaws.npy',
             np.zeros(NUM + 1))

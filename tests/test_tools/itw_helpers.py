@@ -45,11 +45,15 @@ def relative_env(readme_env, repo_root, root):
     return dict(readme_env, MMFACE3D_DATA=os.path.relpath(root, repo_root))
 
 
-def manual_points(root):
+def manual_points(root, pixel_origin=1.0):
     """(N, 21, 2) AFLW points of the tiny root in crop pixels (the box map
-    of its README) and (N, 21) visibility (x != -1)."""
+    of its README) and (N, 21) visibility (x != -1). The files count pixels
+    from 1; ``pixel_origin=0.0`` moves the points by -1 original-image
+    pixel first (0-based)."""
     pts21 = np.load(root / ITW / 'AFLW_GT_pts21.npy').transpose(0, 2, 1)
+    visible = pts21[..., 0] != -1
+    pts21 = pts21 + (pixel_origin - 1.0)
     boxes = np.load(root / ITW / 'AFLW_GT_crop_roi_box.npy').astype(float)
     scale = 120 / (boxes[:, 2:] - boxes[:, :2])
     crop = (pts21 - boxes[:, None, :2]) * scale[:, None]
-    return crop, pts21[..., 0] != -1
+    return crop, visible

@@ -80,7 +80,8 @@ def test_errors_recomputed_by_brute_force(fitted, noneck):
     vertices = project_all(noneck, fitted['labels'][rows])  # (F, N, 2)
     landmarks = vertices[:, noneck['keypoints']]
     size = np.sqrt(np.prod(landmarks.max(1) - landmarks.min(1), 1))
-    crop, visible = manual_points(fitted['root'])
+    # in the teacher's 0-based pixels: the v2 projection above
+    crop, visible = manual_points(fitted['root'], pixel_origin=0.0)
     manual = crop[rows][:, MAP_POINTS]  # (F, 18, 2)
     shown = visible[rows][:, MAP_POINTS]
     assert shown.any(0).all(), 'every map point is seen on some face'

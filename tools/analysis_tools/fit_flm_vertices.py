@@ -15,6 +15,9 @@ faces are the validation split), distances normalised by each face's size
 (sqrt of the area of its 68-landmark box), and keeps the 68-point
 definition (the midpoint of its two keypoint vertices) where that is closer
 (the mouth centre follows the lips' opening, which no single vertex does).
+The manual points are taken in the teacher's pixel convention (0-based for
+'v2', ``AFLW21Dataset(pixel_origin=...)``), so that the fit does not absorb
+the files' 1-based offset into the choice of vertices.
 It prints both errors per point and writes the (18, 2) vertex pairs (a
 point is the midpoint of its pair) for ``TwoDASL(flm_vertex_ids=...)``.
 """
@@ -28,7 +31,7 @@ from mmengine.registry import init_default_scope
 
 from mmface3d.datasets import AFLW21Dataset
 from mmface3d.morphable import (AFLW21_FROM_FLM, FLM_INDICES, MorphableModel,
-                                select_flm_points)
+                                pixel_origin, select_flm_points)
 from mmface3d.utils import run_tool
 
 TEACHER = dict(
@@ -110,7 +113,8 @@ def main():
         data_prefix=dict(img_path=args.img_prefix),
         input_from_annotation=True,
         pseudo_params=args.pseudo_params,
-        params_convention='v2',
+        params_convention=TEACHER['convention'],
+        pixel_origin=pixel_origin(TEACHER['convention']),
         pipeline=[])
     infos = [
         dataset.get_data_info(i) for i in range(len(dataset))
