@@ -156,6 +156,30 @@ def test_config_sets_its_terms(repo_root, config):
     assert enabled == CONFIGS[config]
 
 
+@pytest.mark.parametrize('config', sorted(CONFIGS))
+def test_2d_stream_in_the_model_pixels(repo_root, config):
+    """Every AFLW set of a config (training, validation) moves its 1-based
+    points into the 0-based pixels of the model's convention, and its flip
+    mirrors about that frame's axis: no term teaches the model a pixel
+    convention (docs/model_zoo.md, the pixel convention)."""
+    from mmengine.config import Config
+
+    from mmface3d.morphable import pixel_origin
+    cfg = Config.fromfile(repo_root / config)
+    origin = pixel_origin(cfg.model.head.morphable_model.convention)
+    assert origin == 0.0
+    members = cfg.train_dataloader.dataset.datasets + [
+        cfg.val_dataloader.dataset
+    ]
+    aflw = [m for m in members if m.type == 'AFLW21Dataset']
+    assert len(aflw) >= 2, 'the 2D stream and the validation split'
+    for member in aflw:
+        assert member.pixel_origin == origin
+        for step in member.pipeline:
+            if step.type == 'RandomFlip':
+                assert step.pixel_origin == origin
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize('config', RUN)
 def test_config_trains_two_iterations(run_tool, repo_root, itw, tmp_path,
