@@ -23,7 +23,8 @@
 #   with the distance to the teacher's 68 points); AFLW2000-3D is only the
 #   test set (the map from the FAN points of fan_landmarks_crop120.txt; the
 #   two images FAN missed get an empty map).
-# Settings chosen on the validation split (docs/model_zoo.md has the table):
+# Settings chosen on the validation split, with the points then as released
+# (1-based; kept since, docs/model_zoo.md has the table):
 # WPDC x 1 to the teacher let the 18 points pull the contour away (teacher
 # 68-point distance 2.3-2.4 %, contour 3.8 %); 20 x the whitened-param MSE
 # holds it (1.1 % / 1.5 %) and lr 3e-5 beat 1e-4 (val 3.70 against 3.75).
